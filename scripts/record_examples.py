@@ -1,0 +1,59 @@
+"""Re-record the example cassettes and outputs against a real model.
+
+    python scripts/record_examples.py            # all of examples/articles/*.txt
+    python scripts/record_examples.py 002_f8c6bddbe5b99dbe
+
+Uses whatever endpoint the environment selects (the embedded engine when no key or base
+URL is set). Each article gets cassettes/examples/<stem>.yaml and examples/outputs/<stem>.{json,md}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from summarizer.config import Settings
+from summarizer.documents import read_path
+from summarizer.pipeline import Summarizer
+from summarizer.schemas import FailedDocument
+from summarizer.writers import to_dict
+from summarizer.writers.markdown import render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def record(article: Path) -> bool:
+    cassette = ROOT / "cassettes" / "examples" / f"{article.stem}.yaml"
+    outputs = ROOT / "examples" / "outputs"
+    outputs.mkdir(parents=True, exist_ok=True)
+    settings = Settings.from_env(record_cassette=cassette)
+    with Summarizer(settings) as summarizer:
+        outcome = summarizer.summarize(read_path(str(article.relative_to(ROOT))))
+    if isinstance(outcome, FailedDocument):
+        print(f"{article.name}: FAILED: {outcome.error}", file=sys.stderr)
+        return False
+    (outputs / f"{article.stem}.json").write_text(
+        json.dumps(to_dict(outcome), indent=2, ensure_ascii=False) + "\n"
+    )
+    (outputs / f"{article.stem}.md").write_text(render_markdown(outcome))
+    usage = outcome.usage
+    print(
+        f"{article.name}: {outcome.elapsed_s:.1f} s, {usage.prompt_tokens} prompt + "
+        f"{usage.completion_tokens} completion tokens "
+        f"({usage.completion_tokens / outcome.elapsed_s:.1f} completion tokens/s), "
+        f"{len(outcome.facts)} facts, grounding rate {outcome.grounding.rate:.0%} "
+        f"{dict(outcome.grounding.counts)}"
+    )
+    return True
+
+
+def main(stems: list[str]) -> int:
+    articles = sorted((ROOT / "examples" / "articles").glob("*.txt"))
+    chosen = [a for a in articles if not stems or a.stem in stems]
+    results = [record(article) for article in chosen]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

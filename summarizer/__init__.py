@@ -1,0 +1,8 @@
+"""summarizer: LLM-assisted summaries and facts, each fact's evidence located in the source."""
+
+from summarizer.config import Settings
+from summarizer.documents import Document
+from summarizer.schemas import DocumentResult, FailedDocument
+
+__all__ = ["Document", "DocumentResult", "FailedDocument", "Settings"]
+__version__ = "0.1.0"

@@ -1,0 +1,64 @@
+"""One settings object for the whole library: built from flags and environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+StructuredMode = Literal["json_schema", "tools", "json"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Transport retries (429, 5xx, timeouts, connection resets), owned by tenacity."""
+
+    attempts: int = 5
+    max_total_wait_s: float = 120.0
+    initial_wait_s: float = 1.0
+    max_wait_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Endpoint: OpenAI when api_key is set, any OpenAI-compatible server with base_url,
+    # else the embedded engine.
+    api_key: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    model_path: Path | None = None
+    structured_mode: StructuredMode = "json_schema"
+    # Generation
+    temperature: float = 0.0
+    max_output_tokens: int = 1536
+    request_timeout_s: float = 600.0
+    validation_retries: int = 2
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Prompts
+    prompt_name: str = "default"
+    prompts_dir: Path | None = None
+    # Embedded engine
+    context_per_slot: int = 8192
+    parallel_slots: int = 1
+    # Recording
+    record_cassette: Path | None = None
+    replay_cassette: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Environment first, explicit overrides (CLI flags) win; None overrides are ignored."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {
+            "api_key": env.get("OPENAI_API_KEY") or None,
+            "base_url": env.get("OPENAI_BASE_URL") or None,
+            "model": env.get("SUMMARIZER_MODEL") or None,
+            "model_path": _path_or_none(env.get("SUMMARIZER_MODEL_PATH")),
+            "prompts_dir": _path_or_none(env.get("SUMMARIZER_PROMPTS_DIR")),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)  # type: ignore[arg-type]
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None

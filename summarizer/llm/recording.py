@@ -1,0 +1,102 @@
+"""Record and replay model calls with vcrpy cassettes.
+
+Requests are matched on method, path and JSON body (never host or port: the embedded
+engine's port changes every run). Secrets are scrubbed before anything is written.
+Use `cassette(path, "none")` in your own tests, or `vcr_config()` with pytest-recording.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import vcr
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+RecordMode = Literal["none", "once", "new_episodes", "all"]
+
+SECRET_REQUEST_HEADERS = (
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "cookie",
+    "openai-organization",
+    "openai-project",
+)
+SECRET_RESPONSE_HEADERS = ("set-cookie", "openai-organization", "openai-project")
+SECRET_QUERY_PARAMETERS = ("api-key", "api_key", "key")
+MATCH_ON = ("method", "path", "json_body")
+
+
+class ReplayMissError(RuntimeError):
+    """A request that the cassette being replayed does not hold."""
+
+
+def _json_or_raw(body: Any) -> Any:
+    if body is None:
+        return None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: equal when the bodies parse to equal JSON (key order does not matter)."""
+    if _json_or_raw(r1.body) != _json_or_raw(r2.body):
+        raise AssertionError("request bodies differ")
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in SECRET_RESPONSE_HEADERS:
+            del headers[name]
+    return response
+
+
+def vcr_config() -> dict[str, Any]:
+    """Keyword arguments for vcr.VCR, also the return value for pytest-recording's vcr_config."""
+    return {
+        "match_on": list(MATCH_ON),
+        "filter_headers": list(SECRET_REQUEST_HEADERS),
+        "filter_query_parameters": list(SECRET_QUERY_PARAMETERS),
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+    }
+
+
+def make_vcr(record_mode: RecordMode) -> vcr.VCR:
+    recorder = vcr.VCR(record_mode=record_mode, **vcr_config())
+    recorder.register_matcher("json_body", json_body_matcher)
+    return recorder
+
+
+@contextmanager
+def cassette(path: Path, record_mode: RecordMode = "none") -> Iterator[Any]:
+    """Replay (`none`, the default) or record the HTTP calls made inside the block.
+
+    Recording with mode `all` starts the cassette afresh so that stale interactions never
+    linger in it.
+    """
+    if record_mode == "none" and not path.is_file():
+        raise ReplayMissError(f"{path}: no such cassette")
+    if record_mode == "all":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+    with make_vcr(record_mode).use_cassette(str(path), allow_playback_repeats=False) as tape:
+        yield tape
+
+
+def is_replay_miss(error: BaseException) -> bool:
+    """True when the error (or what caused it) is vcrpy refusing an unrecorded request."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, CannotOverwriteExistingCassetteException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

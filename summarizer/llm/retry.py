@@ -1,0 +1,126 @@
+"""The one transport-retry policy (tenacity). The openai SDK's own retries are switched off.
+
+Retried: rate limits (429, except `insufficient_quota`, which no wait fixes), 5xx, timeouts
+and dropped connections. Never retried: 400/401/403/404/422. The wait honours
+`retry-after-ms` / `retry-after`, else exponential backoff with jitter; attempts and the
+total time spent waiting are both bounded.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import openai
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from summarizer.config import RetryPolicy
+from summarizer.llm.recording import is_replay_miss
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TRANSIENT_ERRORS = (
+    openai.RateLimitError,
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    openai.InternalServerError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    if not isinstance(error, TRANSIENT_ERRORS) or is_replay_miss(error):
+        return False
+    return not (isinstance(error, openai.RateLimitError) and error.code == "insufficient_quota")
+
+
+def retry_after_seconds(error: BaseException) -> float | None:
+    """The server's requested delay, from retry-after-ms or retry-after (seconds or a date)."""
+    response = getattr(error, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    if (millis := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(float(millis) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+
+
+class WaitRetryAfter:
+    """Wait what the server asks for (capped), else fall back to exponential jitter."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.cap = policy.max_total_wait_s
+        self.fallback = wait_exponential_jitter(initial=policy.initial_wait_s, max=policy.max_wait_s)
+
+    def __call__(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        requested = retry_after_seconds(error) if error else None
+        if requested is not None:
+            return min(requested, self.cap)
+        return float(self.fallback(state))
+
+
+def _log_before_sleep(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    logger.warning(
+        "transient error (%s), retry %d in %.1f s", describe_error(error), state.attempt_number, wait
+    )
+
+
+def transport_retrying(policy: RetryPolicy) -> Retrying:
+    return Retrying(
+        retry=retry_if_exception(is_transient),
+        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_total_wait_s),
+        wait=WaitRetryAfter(policy),
+        before_sleep=_log_before_sleep,
+        reraise=True,
+    )
+
+
+def with_transport_retries(func: Callable[..., T], policy: RetryPolicy) -> Callable[..., T]:
+    def call(*args: Any, **kwargs: Any) -> T:
+        return transport_retrying(policy)(func, *args, **kwargs)
+
+    return call
+
+
+def describe_error(error: BaseException | None) -> str:
+    """One line for the user: the HTTP status and the server's message, without a traceback."""
+    if error is None:
+        return "unknown error"
+    if isinstance(error, openai.APIStatusError):
+        message = error.message
+        body = error.body
+        if isinstance(body, dict):
+            detail = body.get("error", body)
+            if isinstance(detail, dict) and detail.get("message"):
+                message = str(detail["message"])
+        return f"HTTP {error.status_code}: {message}"
+    if isinstance(error, openai.APITimeoutError):
+        return "request timed out"
+    if isinstance(error, openai.APIConnectionError):
+        cause = error.__cause__
+        return f"cannot connect ({cause or error.message})"
+    return f"{type(error).__name__}: {error}"

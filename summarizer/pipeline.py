@@ -1,0 +1,156 @@
+"""One document end to end: prompt -> model -> grounding -> DocumentResult (or FailedDocument)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import replace
+from types import TracebackType
+
+from summarizer.config import Settings
+from summarizer.documents import Document, ReadError
+from summarizer.grounding import locate_all, report
+from summarizer.llm.client import Completion, LLMClient, LLMError
+from summarizer.llm.engine import EngineError, open_local_engine
+from summarizer.llm.model_store import ModelError
+from summarizer.llm.providers import Endpoint, select_endpoint
+from summarizer.llm.recording import cassette, is_replay_miss
+from summarizer.prompting import PromptError, PromptSet, load_prompt_set
+from summarizer.schemas import (
+    Attribution,
+    DocumentResult,
+    Entity,
+    Extraction,
+    Fact,
+    FailedDocument,
+    PromptInfo,
+    Summary,
+)
+
+logger = logging.getLogger(__name__)
+
+Outcome = DocumentResult | FailedDocument
+
+
+class Summarizer:
+    """Holds the prompt, the endpoint and (lazily) the model client for a run.
+
+    Use as a context manager: the embedded engine, when needed, starts on the first
+    document that reaches the model and stops on exit; a cassette being recorded is saved.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.prompt: PromptSet = load_prompt_set(settings.prompt_name, settings.prompts_dir)
+        self.endpoint: Endpoint = select_endpoint(settings)
+        self._stack = ExitStack()
+        self._client: LLMClient | None = None
+        self._startup_error: str | None = None
+
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stack.close()
+
+    def summarize(self, document: Document) -> Outcome:
+        started = time.monotonic()
+        try:
+            messages = self.prompt.render(document)
+            completion = self._llm().extract(messages, Extraction)
+        except (LLMError, EngineError, ModelError, PromptError) as exc:
+            return self._failure(document, exc)
+        return build_result(document, completion, self, time.monotonic() - started)
+
+    def _failure(self, document: Document, exc: Exception) -> FailedDocument:
+        reason = str(exc)
+        if is_replay_miss(exc) and self.settings.replay_cassette:
+            reason = (
+                f"request not recorded in {self.settings.replay_cassette} (prompt, model or "
+                "options changed since it was recorded; re-record with --record)"
+            )
+        return FailedDocument(id=document.id, source=document.source, error=reason)
+
+    def _llm(self) -> LLMClient:
+        if self._startup_error:
+            raise LLMError(self._startup_error)
+        if self._client is None:
+            try:
+                self._client = self._connect()
+            except (EngineError, ModelError) as exc:
+                self._startup_error = str(exc)
+                raise
+        return self._client
+
+    def _connect(self) -> LLMClient:
+        endpoint = self.endpoint
+        if endpoint.needs_engine:
+            engine = open_local_engine(self.settings)
+            self._stack.callback(engine.stop)
+            endpoint = replace(endpoint, base_url=engine.base_url)
+        # The cassette opens after the engine so that its health checks are not recorded.
+        if self.settings.replay_cassette:
+            self._stack.enter_context(cassette(self.settings.replay_cassette, "none"))
+        elif self.settings.record_cassette:
+            self._stack.enter_context(cassette(self.settings.record_cassette, "all"))
+        client = LLMClient(endpoint, self.settings)
+        self._stack.callback(client.close)
+        return client
+
+
+def build_result(
+    document: Document, completion: Completion[Extraction], run: Summarizer, elapsed_s: float
+) -> DocumentResult:
+    extraction = completion.value
+    evidence = locate_all(document.text, (f.quote for f in extraction.facts))
+    facts = [
+        Fact(
+            id=f"f{number}",
+            type=fact.type,
+            statement=fact.statement,
+            who=fact.who,
+            what=fact.what,
+            when=fact.when,
+            where=fact.where,
+            attribution=Attribution(kind=fact.attribution, source=fact.attributed_to),
+            evidence=found,
+        )
+        for number, (fact, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
+    ]
+    return DocumentResult(
+        id=document.id,
+        source=document.source,
+        sha256=document.sha256,
+        summary=Summary(
+            headline=extraction.headline,
+            text=extraction.summary,
+            key_points=extraction.key_points,
+        ),
+        facts=facts,
+        entities=[Entity(**e.model_dump()) for e in extraction.entities],
+        grounding=report(evidence),
+        model=completion.model,
+        provider=run.endpoint.provider,
+        prompt=PromptInfo(name=run.prompt.name, hash=run.prompt.hash),
+        usage=completion.usage,
+        elapsed_s=round(elapsed_s, 2),
+    )
+
+
+def summarize_all(
+    inputs: Iterable[Document | ReadError], summarizer: Summarizer
+) -> Iterator[Outcome]:
+    """Every input yields one outcome, in order; a failure never stops the others."""
+    for item in inputs:
+        if isinstance(item, ReadError):
+            yield FailedDocument(id=item.source, source=item.source, error=item.cause)
+            continue
+        logger.info("summarizing %s (%d characters)", item.source, len(item.text))
+        yield summarizer.summarize(item)

@@ -1,0 +1,76 @@
+"""Prompt templates (jinja2, StrictUndefined) and the messages they render for a document."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from summarizer.documents import Document
+from summarizer.schemas import MAX_ENTITIES, MAX_FACTS, MAX_KEY_POINTS
+
+TEMPLATE_FILES = ("system.j2", "user.j2")
+
+
+class PromptError(Exception):
+    """A prompt set that is missing, incomplete or fails to render."""
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    name: str
+    system: jinja2.Template
+    user: jinja2.Template
+    hash: str
+
+    def render(self, document: Document) -> list[dict[str, Any]]:
+        variables = {
+            "text": document.text,
+            "max_facts": MAX_FACTS,
+            "max_key_points": MAX_KEY_POINTS,
+            "max_entities": MAX_ENTITIES,
+        }
+        try:
+            return [
+                {"role": "system", "content": self.system.render(variables).strip()},
+                {"role": "user", "content": self.user.render(variables).strip()},
+            ]
+        except jinja2.UndefinedError as exc:
+            raise PromptError(f"prompt {self.name!r}: {exc.message}") from None
+
+
+def builtin_prompts_dir() -> Path:
+    """Inside an installed wheel the templates sit in the package; in a checkout, at the top."""
+    packaged = Path(__file__).parent / "prompts"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "prompts"
+
+
+def available_prompts(prompts_dir: Path | None = None) -> list[str]:
+    root = prompts_dir or builtin_prompts_dir()
+    return sorted(p.name for p in root.iterdir() if (p / TEMPLATE_FILES[0]).is_file())
+
+
+def load_prompt_set(name: str = "default", prompts_dir: Path | None = None) -> PromptSet:
+    folder = (prompts_dir or builtin_prompts_dir()) / name
+    missing = [f for f in TEMPLATE_FILES if not (folder / f).is_file()]
+    if missing:
+        raise PromptError(f"prompt {name!r}: {folder} has no {', '.join(missing)}")
+    sources = {f: (folder / f).read_text(encoding="utf-8") for f in TEMPLATE_FILES}
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    try:
+        system, user = (env.from_string(sources[f]) for f in TEMPLATE_FILES)
+    except jinja2.TemplateSyntaxError as exc:
+        raise PromptError(f"prompt {name!r}: {exc.message} (line {exc.lineno})") from None
+    return PromptSet(name=name, system=system, user=user, hash=_hash_sources(sources))
+
+
+def _hash_sources(sources: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for filename in TEMPLATE_FILES:
+        digest.update(filename.encode() + b"\0" + sources[filename].encode() + b"\0")
+    return digest.hexdigest()[:16]

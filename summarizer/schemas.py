@@ -1,0 +1,167 @@
+"""Pydantic models: what the model fills in (Extraction) and what the tool emits (DocumentResult).
+
+The model-facing schema is kept tight (bounded lists, flat facts) because on the embedded
+engine every output token costs about a tenth of a second.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = "1"
+MAX_FACTS = 8
+MAX_KEY_POINTS = 5
+MAX_ENTITIES = 10
+MIN_FACTS = 3
+MAX_QUOTE_CHARS = 200
+
+
+class FactType(StrEnum):
+    EVENT = "event"
+    NUMBER = "number"
+    QUOTE = "quote"
+    CLAIM = "claim"
+    DATE = "date"
+
+
+class AttributionKind(StrEnum):
+    NAMED = "named"  # a named person or body
+    ANONYMOUS = "anonymous"  # "sources say", "officials said" without a name
+    OUTLET = "outlet"  # the outlet's own voice
+
+
+class EntityType(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PLACE = "place"
+
+
+# ---- what the model fills in -------------------------------------------------------------
+
+
+class ExtractedFact(BaseModel):
+    # Bounded so a long quote is cut short, which leaves it a verbatim prefix of the source.
+    quote: str = Field(
+        max_length=MAX_QUOTE_CHARS, description="Verbatim passage copied from the article"
+    )
+    type: FactType
+    statement: str = Field(description="The fact in one neutral sentence")
+    who: str | None = None
+    what: str | None = None
+    when: str | None = None
+    where: str | None = None
+    attribution: AttributionKind
+    attributed_to: str | None = Field(default=None, description="Who says it, if named")
+
+    @field_validator("quote", "statement")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class ExtractedEntity(BaseModel):
+    name: str
+    type: EntityType
+    role: str
+
+
+class Extraction(BaseModel):
+    """The whole answer for one article."""
+
+    headline: str
+    summary: str = Field(description="2-4 sentences, neutral voice")
+    key_points: list[str] = Field(min_length=2, max_length=MAX_KEY_POINTS)
+    facts: list[ExtractedFact] = Field(min_length=MIN_FACTS, max_length=MAX_FACTS)
+    entities: list[ExtractedEntity] = Field(default_factory=list, max_length=MAX_ENTITIES)
+
+
+# ---- what the tool emits ----------------------------------------------------------------
+
+
+class GroundingStatus(StrEnum):
+    EXACT = "exact"
+    NORMALIZED = "normalized"
+    UNGROUNDED = "ungrounded"
+
+
+class Evidence(BaseModel):
+    quote: str
+    start: int | None = Field(description="Offset of the span in the text the model saw")
+    end: int | None
+    status: GroundingStatus
+
+
+class Attribution(BaseModel):
+    kind: AttributionKind
+    source: str | None = None
+
+
+class Fact(BaseModel):
+    id: str
+    type: FactType
+    statement: str
+    who: str | None = None
+    what: str | None = None
+    when: str | None = None
+    where: str | None = None
+    attribution: Attribution
+    evidence: Evidence
+
+
+class Summary(BaseModel):
+    headline: str
+    text: str
+    key_points: list[str]
+
+
+class Entity(BaseModel):
+    name: str
+    type: EntityType
+    role: str
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class PromptInfo(BaseModel):
+    name: str
+    hash: str
+
+
+class GroundingReport(BaseModel):
+    counts: dict[GroundingStatus, int]
+    rate: float = Field(description="Share of facts whose evidence was located")
+
+
+class DocumentResult(BaseModel):
+    model_config = ConfigDict(use_enum_values=True)
+
+    id: str
+    source: str
+    sha256: str
+    status: Literal["ok"] = "ok"
+    summary: Summary
+    facts: list[Fact]
+    entities: list[Entity]
+    grounding: GroundingReport
+    model: str
+    provider: str
+    prompt: PromptInfo
+    schema_version: str = SCHEMA_VERSION
+    usage: Usage
+    elapsed_s: float
+
+
+class FailedDocument(BaseModel):
+    id: str
+    source: str
+    status: Literal["failed"] = "failed"
+    error: str

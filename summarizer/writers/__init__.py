@@ -1,0 +1,76 @@
+"""Writers turn outcomes into markdown, json or jsonl, streaming where the format allows."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal, Protocol, TextIO
+
+from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.writers.markdown import render_markdown
+
+OutputFormat = Literal["markdown", "json", "jsonl"]
+Outcome = DocumentResult | FailedDocument
+
+
+class Writer(Protocol):
+    def write(self, outcome: Outcome) -> None: ...
+    def close(self) -> None: ...
+
+
+def to_dict(outcome: Outcome) -> dict[str, object]:
+    return outcome.model_dump(mode="json")
+
+
+class JsonLinesWriter:
+    """One line per document, flushed as soon as it is done."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, outcome: Outcome) -> None:
+        self.stream.write(json.dumps(to_dict(outcome), ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class JsonWriter:
+    """One JSON value: the object for a single document, an array for several."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.items: list[dict[str, object]] = []
+
+    def write(self, outcome: Outcome) -> None:
+        self.items.append(to_dict(outcome))
+
+    def close(self) -> None:
+        value: object = self.items[0] if len(self.items) == 1 else self.items
+        self.stream.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+
+class MarkdownWriter:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.count = 0
+
+    def write(self, outcome: Outcome) -> None:
+        if self.count:
+            self.stream.write("\n---\n\n")
+        self.stream.write(render_markdown(outcome))
+        self.stream.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        pass
+
+
+def open_writer(output_format: OutputFormat, stream: TextIO) -> Writer:
+    writers: dict[str, type[JsonLinesWriter | JsonWriter | MarkdownWriter]] = {
+        "markdown": MarkdownWriter,
+        "json": JsonWriter,
+        "jsonl": JsonLinesWriter,
+    }
+    return writers[output_format](stream)
