@@ -2,7 +2,8 @@
 
 from summarizer.config import Settings
 from summarizer.documents import Document
+from summarizer.pipeline import Summarizer
 from summarizer.schemas import DocumentResult, FailedDocument
 
-__all__ = ["Document", "DocumentResult", "FailedDocument", "Settings"]
+__all__ = ["Document", "DocumentResult", "FailedDocument", "Settings", "Summarizer"]
 __version__ = "0.1.0"

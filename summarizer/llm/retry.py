@@ -71,7 +71,9 @@ class WaitRetryAfter:
 
     def __init__(self, policy: RetryPolicy) -> None:
         self.cap = policy.max_total_wait_s
-        self.fallback = wait_exponential_jitter(initial=policy.initial_wait_s, max=policy.max_wait_s)
+        self.fallback = wait_exponential_jitter(
+            multiplier=policy.initial_wait_s, max=policy.max_wait_s, jitter=policy.initial_wait_s
+        )
 
     def __call__(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -85,7 +87,10 @@ def _log_before_sleep(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
     wait = state.next_action.sleep if state.next_action else 0.0
     logger.warning(
-        "transient error (%s), retry %d in %.1f s", describe_error(error), state.attempt_number, wait
+        "transient error (%s), retry %d in %.1f s",
+        describe_error(error),
+        state.attempt_number,
+        wait,
     )
 
 

@@ -58,8 +58,8 @@ def _fact(number: int, fact: Fact) -> str:
         where = f"chars {evidence.start}-{evidence.end}, {evidence.status}"
     lines = [
         f"{number}. **[{fact.type}]** {fact.statement}",
-        f"   - {'; '.join(details + [f'according to {source}'])}",
-        f"   > \"{evidence.quote}\" ({where})",
+        f"   - {'; '.join([*details, f'according to {source}'])}",
+        f'   > "{evidence.quote}" ({where})',
         "",
     ]
     return "\n".join(lines)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.llm.recording import json_body_matcher
+from summarizer.llm.recording import vcr_config as summarizer_vcr_config
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "examples" / "articles"
+EXAMPLE_CASSETTES = ROOT / "cassettes" / "examples"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict[str, Any]:
+    return summarizer_vcr_config()
+
+
+@pytest.fixture(scope="session")
+def vcr_cassette_dir() -> str:
+    return str(ROOT / "cassettes")
+
+
+def pytest_recording_configure(config: Any, vcr: Any) -> None:
+    vcr.register_matcher("json_body", json_body_matcher)
+
+
+def example_stems() -> list[str]:
+    return sorted(p.stem for p in EXAMPLE_CASSETTES.glob("*.yaml"))
+
+
+def recorded_completion(stem: str) -> dict[str, Any]:
+    """The chat completion body the embedded engine really returned for an example article."""
+    import yaml
+
+    tape = yaml.safe_load((EXAMPLE_CASSETTES / f"{stem}.yaml").read_text())
+    return json.loads(tape["interactions"][-1]["response"]["body"]["string"])

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summarizer.grounding import Locator, locate_all, normalize, report
+from summarizer.schemas import Evidence, GroundingStatus
+
+from .conftest import ARTICLES, SHARED
+
+EXACT, NORMALIZED, UNGROUNDED = (
+    GroundingStatus.EXACT,
+    GroundingStatus.NORMALIZED,
+    GroundingStatus.UNGROUNDED,
+)
+
+
+def assert_span_holds(text: str, evidence: Evidence) -> None:
+    """The contract: the span is the quote, verbatim or under normalization."""
+    assert evidence.start is not None and evidence.end is not None
+    span = text[evidence.start : evidence.end]
+    if evidence.status == EXACT:
+        assert span in evidence.quote
+    else:
+        assert normalize(evidence.quote).text.strip(".,;:") == normalize(span).text.strip(".,;:")
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "status", "span"),
+    [
+        ("The mayor resigned on Monday.", "mayor resigned", EXACT, "mayor resigned"),
+        (
+            "The mayor resigned on Monday.",
+            '"The mayor resigned on Monday."',
+            EXACT,
+            "The mayor resigned on Monday",
+        ),
+        ("The Mayor RESIGNED.", "the mayor resigned", NORMALIZED, "The Mayor RESIGNED"),
+        (
+            "He said “it’s over” — twice.",
+            'He said "it\'s over" - twice',
+            NORMALIZED,
+            "He said “it’s over” — twice",
+        ),
+        (
+            "Paul Merson 's team won .",
+            "Paul Merson's team won.",
+            NORMALIZED,
+            "Paul Merson 's team won",
+        ),
+        ("U . S . forces left", "U.S. forces left", NORMALIZED, "U . S . forces left"),
+        (
+            "the talks\nin Cairo began",
+            "the talks in Cairo began",
+            NORMALIZED,
+            "the talks\nin Cairo began",
+        ),
+        (
+            "accused him of being “too negative.”",
+            "accused him of being too negative",
+            NORMALIZED,
+            "accused him of being “too negative",
+        ),
+        (
+            "Le président a démissionné.",
+            "président a démissionné",
+            EXACT,
+            "président a démissionné",
+        ),
+        (
+            "LE PRÉSIDENT a démissionné.",
+            "le président a démissionné",
+            NORMALIZED,
+            "LE PRÉSIDENT a démissionné",
+        ),
+        ("东京で会談が行われた。首相が発言した。", "首相が発言した", EXACT, "首相が発言した"),
+        (
+            "It cost 5\u00a0million dollars",
+            "It cost 5 million dollars",
+            NORMALIZED,
+            "It cost 5\u00a0million dollars",
+        ),
+        ("Wait\u2026 what", "wait... what", NORMALIZED, "Wait\u2026 what"),
+    ],
+)
+def test_located_cases(text: str, quote: str, status: GroundingStatus, span: str) -> None:
+    evidence = Locator(text).locate(quote)
+    assert evidence.status == status
+    assert evidence.start is not None and evidence.end is not None
+    assert text[evidence.start : evidence.end] == span
+    assert_span_holds(text, evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("The mayor resigned on Monday.", "The governor resigned on Monday."),  # paraphrase
+        ("The mayor resigned on Monday.", "the mayor stepped down"),
+        ("Short.", "A quote much longer than the whole source text itself."),
+        ("Anything at all.", ""),
+        ("Anything at all.", "   "),
+    ],
+)
+def test_not_found_is_ungrounded(text: str, quote: str) -> None:
+    evidence = Locator(text).locate(quote)
+    assert (evidence.status, evidence.start, evidence.end) == (UNGROUNDED, None, None)
+
+
+def test_repeated_phrase_takes_next_unused_occurrence() -> None:
+    text = "Talks resumed. Later, talks resumed. Again talks resumed."
+    found = locate_all(text, ["talks resumed", "talks resumed", "talks resumed"])
+    # Exact occurrences first; once they are used, an unused normalized one ("Talks").
+    assert [(e.start, e.status) for e in found] == [(22, EXACT), (43, EXACT), (0, NORMALIZED)]
+    found = locate_all(text, ["Later, talks resumed"] * 2)
+    assert [e.start for e in found] == [15, 15]  # the only occurrence, reused
+    found = locate_all(text, ["Talks resumed", "talks resumed", "TALKS RESUMED"])
+    assert [(e.start, e.status) for e in found] == [(0, EXACT), (22, EXACT), (43, NORMALIZED)]
+
+
+def test_report_counts_and_rate() -> None:
+    text = "Alpha beta. Gamma delta."
+    grounding = report(locate_all(text, ["Alpha beta", "GAMMA DELTA", "epsilon"]))
+    assert grounding.counts == {EXACT: 1, NORMALIZED: 1, UNGROUNDED: 1}
+    assert grounding.rate == pytest.approx(0.6667)
+    assert report([]).rate == 0.0
+
+
+def test_seed_article_quote_with_typographic_marks_dropped_by_the_model() -> None:
+    text = (ARTICLES / "002_f8c6bddbe5b99dbe.txt").read_text(encoding="utf-8")
+    quote = (
+        "Trump called Netanyahu to share what he described as a major breakthrough - "
+        "Hamas's readiness to discuss the release of all Israeli captives"
+    )
+    evidence = Locator(text).locate(quote)
+    assert evidence.status == NORMALIZED
+    assert evidence.start is not None and evidence.end is not None
+    assert text[evidence.start : evidence.end].startswith("Trump called Netanyahu to share")
+    assert "“a major breakthrough” — Hamas’s" in text[evidence.start : evidence.end]
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "summeval_dev.jsonl").is_file(), reason="no eval data")
+def test_summeval_tokenized_text() -> None:
+    line = (SHARED / "eval" / "summeval_dev.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    text = json.loads(line)["text"]
+    # Take a tokenized stretch of the source and write it the way a model would: detokenized.
+    words = text.split()[20:32]
+    quote = " ".join(words).replace(" ,", ",").replace(" .", ".").replace(" 's", "'s")
+    evidence = Locator(text).locate(quote)
+    assert evidence.status in (EXACT, NORMALIZED)
+    assert_span_holds(text, evidence)
+
+
+TEXT_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(TEXT_ALPHABET, min_size=1, max_size=300), st.data())
+def test_any_substring_is_found_exactly(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = text[start:end]
+    evidence = Locator(text).locate(quote)
+    assert evidence.status == EXACT
+    assert evidence.start is not None and evidence.end is not None
+    assert text[evidence.start : evidence.end] in quote
+
+
+WORDS = st.lists(
+    st.sampled_from(["talks", "Cairo", "hostages", "48", "said", "Trump's", "“deal”"]),
+    min_size=3,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(WORDS, st.data())
+def test_restyled_quote_is_found_normalized(words: list[str], data: st.DataObject) -> None:
+    text = "Lead-in: " + " ".join(words) + " (end)"
+    picked = words[data.draw(st.integers(0, len(words) - 2)) :]
+    quote = "\n".join(
+        w.upper().replace("“", '"').replace("”", '"').replace("'", "’") for w in picked
+    )
+    evidence = Locator(text).locate(quote)
+    assert evidence.status in (EXACT, NORMALIZED)
+    assert_span_holds(text, evidence)

@@ -1,0 +1,77 @@
+"""The one test that runs a real model: the embedded engine on a short article.
+
+Skipped where the 'local' extra is not installed, unless SUMMARIZER_REQUIRE_LIVE=1 (as in
+.ci/run), where a missing engine is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from summarizer.config import Settings
+from summarizer.documents import Document
+from summarizer.llm import model_store
+from summarizer.pipeline import Summarizer
+from summarizer.schemas import DocumentResult
+
+from .conftest import ARTICLES
+
+pytestmark = pytest.mark.live
+
+
+def _engine_missing() -> str | None:
+    try:
+        import xllamacpp  # noqa: F401
+    except ImportError:
+        return "xllamacpp is not installed (pip install -e '.[local]')"
+    if not model_store.parts_installed() and not model_store.is_verified(
+        model_store.default_model_path()
+    ):
+        return "the embedded model's packages are not installed"
+    return None
+
+
+@pytest.fixture
+def embedded_engine_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = _engine_missing()
+    if reason:
+        if os.environ.get("SUMMARIZER_REQUIRE_LIVE") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _short_article(min_chars: int = 900) -> str:
+    """The opening paragraphs of an example article, about 200 words."""
+    kept: list[str] = []
+    for paragraph in (
+        (ARTICLES / "003_79d721cb69906ae1.txt").read_text(encoding="utf-8").split("\n")
+    ):
+        if sum(map(len, kept)) >= min_chars:
+            break
+        if paragraph.strip():
+            kept.append(paragraph)
+    return "\n".join(kept)
+
+
+@pytest.mark.usefixtures("embedded_engine_available")
+def test_embedded_engine_summarizes_a_short_article() -> None:
+    text = _short_article()
+    document = Document(id="live", source="live.txt", text=text)
+    with Summarizer(Settings.from_env()) as summarizer:
+        outcome = summarizer.summarize(document)
+    assert isinstance(outcome, DocumentResult), outcome
+    DocumentResult.model_validate(outcome.model_dump())
+    assert outcome.provider == "local" and outcome.summary.text
+    located = [f.evidence for f in outcome.facts if f.evidence.start is not None]
+    assert located, [f.evidence.quote for f in outcome.facts]
+    for evidence in located:
+        assert evidence.end is not None and text[evidence.start : evidence.end]
+    usage = outcome.usage
+    print(
+        f"\nlive: {len(text)} chars, {outcome.elapsed_s:.1f} s, {usage.prompt_tokens} prompt + "
+        f"{usage.completion_tokens} completion tokens, grounding {outcome.grounding.rate:.0%}"
+    )

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summarizer.documents import Document
+from summarizer.prompting import PromptError, available_prompts, load_prompt_set
+from summarizer.schemas import MAX_FACTS
+
+DOC = Document(id="d", source="d.txt", text="The mayor resigned on Monday.")
+
+
+def _write_set(root: Path, name: str, system: str, user: str) -> None:
+    (root / name).mkdir(parents=True)
+    (root / name / "system.j2").write_text(system)
+    (root / name / "user.j2").write_text(user)
+
+
+def test_default_prompt_renders_article_and_limits() -> None:
+    prompt = load_prompt_set("default")
+    messages = prompt.render(DOC)
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert DOC.text in messages[1]["content"]
+    assert f"to {MAX_FACTS} of the most important facts" in messages[0]["content"]
+    # llama.cpp does not show the schema to the model: the prompt must name every field.
+    for field in (
+        "headline",
+        "summary",
+        "key_points",
+        "verbatim_quote",
+        "statement",
+        "attribution",
+    ):
+        assert f'"{field}"' in messages[0]["content"]
+    assert len(prompt.hash) == 16
+    assert "default" in available_prompts()
+
+
+def test_missing_variable_is_an_error_not_an_empty_string(tmp_path: Path) -> None:
+    _write_set(tmp_path, "broken", "Summarize {{ txet }}", "{{ text }}")
+    prompt = load_prompt_set("broken", tmp_path)
+    with pytest.raises(PromptError, match="'txet' is undefined"):
+        prompt.render(DOC)
+
+
+def test_hash_follows_the_template_content(tmp_path: Path) -> None:
+    _write_set(tmp_path, "a", "System.", "{{ text }}")
+    _write_set(tmp_path, "b", "System!", "{{ text }}")
+    _write_set(tmp_path, "c", "System.", "{{ text }}")
+    hashes = [load_prompt_set(n, tmp_path).hash for n in "abc"]
+    assert hashes[0] != hashes[1]
+    assert hashes[0] == hashes[2]
+
+
+def test_incomplete_or_unknown_set(tmp_path: Path) -> None:
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "system.j2").write_text("x")
+    with pytest.raises(PromptError, match=r"has no user\.j2"):
+        load_prompt_set("half", tmp_path)
+    with pytest.raises(PromptError, match=r"has no system\.j2, user\.j2"):
+        load_prompt_set("nothing-here", tmp_path)
+
+
+def test_syntax_error_names_the_line(tmp_path: Path) -> None:
+    _write_set(tmp_path, "bad", "ok\n{% if %}", "{{ text }}")
+    with pytest.raises(PromptError, match="line 2"):
+        load_prompt_set("bad", tmp_path)
