@@ -14,11 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import httpx
 import platformdirs
 
 from summarizer.config import Settings
@@ -124,10 +125,11 @@ class LocalEngine:
             if self._process.poll() is not None:
                 raise EngineError(f"embedded engine stopped while loading; see {self.log_path}")
             try:
-                if httpx.get(url, timeout=2.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
+                with urllib.request.urlopen(url, timeout=2.0) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass  # still loading (503) or not yet accepting connections
             time.sleep(0.2)
         self.stop()
         raise EngineError(f"embedded engine not ready after {_READY_TIMEOUT_S:.0f} s")
