@@ -79,6 +79,13 @@ def summarize(
             min=0, help="Transport retries per request (429, 5xx, timeouts). [default: 4]"
         ),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Drop facts whose evidence is not in the source.")
+    ] = False,
+    grounding_reasks: Annotated[
+        int | None,
+        typer.Option(min=0, help="Re-asks for quotes not found in the source. [default: 1]"),
+    ] = None,
     record: Annotated[
         Path | None, typer.Option(help="Record the model calls into this cassette.")
     ] = None,
@@ -105,6 +112,8 @@ def summarize(
         retry=RetryPolicy(attempts=retries + 1) if retries is not None else None,
         record_cassette=record,
         replay_cassette=replay,
+        strict=strict or None,
+        grounding_reasks=grounding_reasks,
     )
     try:
         summarizer = Summarizer(settings)

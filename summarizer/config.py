@@ -34,6 +34,9 @@ class Settings:
     max_output_tokens: int = 1536
     request_timeout_s: float = 600.0
     validation_retries: int = 2
+    # Grounding: re-asks for quotes not found in the source; strict drops what stays ungrounded.
+    grounding_reasks: int = 1
+    strict: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Prompts
     prompt_name: str = "default"

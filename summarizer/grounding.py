@@ -1,17 +1,36 @@
-"""Locate each evidence quote in the source text and say how it matched.
+"""Locate each evidence quote in the source text and say how well it matched.
 
-`exact`: the quote stands verbatim in the text. `normalized`: it stands there once case,
-whitespace, typographic quotes/dashes/apostrophes and tokenization spaces ("team 's") are
-normalized on both sides. `ungrounded`: not found. Offsets always index the original text,
-so `text[start:end]` is the evidence as it stands in the source.
+Statuses, strongest first:
+- `exact`: the quote stands verbatim in the text;
+- `normalized`: it stands there once case, whitespace, quotation marks, dashes and
+  tokenization spaces ("team 's") are ignored on both sides;
+- `fuzzy`: an approximate match (a word changed, a clause dropped, parts joined by an
+  ellipsis) scoring at least FUZZY_MIN_SCORE, with the matched span;
+- `ungrounded`: not found.
+Offsets always index the original text, so `text[start:end]` is the evidence as it stands
+in the source. Repeated quotes take the first occurrence not yet used.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from summarizer.schemas import Evidence, GroundingReport, GroundingStatus
+from rapidfuzz import fuzz
+
+from summarizer.schemas import Evidence, Extraction, GroundingReport, GroundingStatus
+
+# rapidfuzz scores run 0-100. 85 on the normalized text accepts a changed or dropped word in
+# a sentence-long quote; a paraphrase that shares some words scores around 60-75.
+FUZZY_MIN_SCORE = 85.0
+# Below this many normalized characters (about eight words) a quote must match exactly or
+# normalized: in a short quote one changed word ("accepted" for "rejected") still scores 85.
+FUZZY_MIN_CHARS = 40
+# Parts of a quote (around an ellipsis, or sentences run together) shorter than this are too
+# weak to anchor a match on their own.
+PART_MIN_CHARS = 8
 
 _DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-")
 # Quotation marks vanish in the normalized form: models drop or swap them to keep their JSON
@@ -20,6 +39,10 @@ _IGNORED = set("'\"\u2018\u2019\u201a\u201b\u2032\u00b4`\u201c\u201d\u201e\u201f
 _IGNORED |= {"\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff"}
 # Stripped from the ends of a quote: models wrap quotes in quote marks or end them with a period.
 _QUOTE_TRIM = " \t\r\n\"'.,;:\u2018\u2019\u201c\u201d"
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\.\s*\.\s*\.|\u2026)\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])")
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -29,8 +52,17 @@ class NormalizedText:
     text: str
     origin: list[int]
 
-    def span_in_original(self, start: int, end: int) -> tuple[int, int]:
+    def span_in_original(self, start: int, end: int) -> Span:
         return self.origin[start], self.origin[end - 1] + 1
+
+    def word_starts(self) -> list[int]:
+        """Indices where something (a space, a quotation mark) was dropped just before."""
+        o = self.origin
+        return [i for i in range(len(o)) if i == 0 or o[i] - o[i - 1] > 1]
+
+    def word_ends(self) -> list[int]:
+        o = self.origin
+        return [i for i in range(1, len(o) + 1) if i == len(o) or o[i] - o[i - 1] > 1]
 
 
 def normalize(text: str) -> NormalizedText:
@@ -38,6 +70,8 @@ def normalize(text: str) -> NormalizedText:
 
     Dropping whitespace altogether (rather than collapsing it) makes tokenized text
     ("U. S .", "Merson 's") and line breaks inside a quote compare equal to running text.
+    Each character is normalized on its own, so normalize(text[a:b]) is a slice of
+    normalize(text): spans map back to the original exactly.
     """
     chars: list[str] = []
     origin: list[int] = []
@@ -52,53 +86,178 @@ def normalize(text: str) -> NormalizedText:
     return NormalizedText("".join(chars), origin)
 
 
-def _occurrences(haystack: str, needle: str) -> Iterator[int]:
-    start = haystack.find(needle)
-    while start != -1:
-        yield start
-        start = haystack.find(needle, start + 1)
+def _occurrences(haystack: str, needle: str, start: int = 0) -> Iterator[int]:
+    found = haystack.find(needle, start)
+    while found != -1:
+        yield found
+        found = haystack.find(needle, found + 1)
+
+
+@dataclass(frozen=True)
+class Match:
+    span: Span
+    status: GroundingStatus
+    score: float  # 0-1
 
 
 @dataclass
 class Locator:
-    """Finds quotes in one document; repeated quotes take the first occurrence not yet used."""
+    """Finds quotes in one document, remembering which spans earlier quotes took."""
 
     text: str
     _normalized: NormalizedText | None = None
-    _used: set[tuple[int, int]] = field(default_factory=set)
+    _bounds: tuple[list[int], list[int]] | None = None
+    _used: set[Span] = field(default_factory=set)
+
+    @property
+    def normalized(self) -> NormalizedText:
+        if self._normalized is None:
+            self._normalized = normalize(self.text)
+        return self._normalized
 
     def locate(self, quote: str) -> Evidence:
-        fallback: tuple[tuple[int, int], GroundingStatus] | None = None
-        for status, spans in (
-            (GroundingStatus.EXACT, self._exact_spans(quote)),
-            (GroundingStatus.NORMALIZED, self._normalized_spans(quote)),
-        ):
-            for span in spans:
-                if span not in self._used:
-                    return self._evidence(quote, span, status)
-                fallback = fallback or (span, status)
-        if fallback:
-            return self._evidence(quote, *fallback)
-        return Evidence(quote=quote, start=None, end=None, status=GroundingStatus.UNGROUNDED)
+        match = self._match(quote, from_offset=0, mark_used=True)
+        if match is None:
+            return Evidence(quote=quote, start=None, end=None, status=GroundingStatus.UNGROUNDED)
+        self._used.add(match.span)
+        return Evidence(
+            quote=quote,
+            start=match.span[0],
+            end=match.span[1],
+            status=match.status,
+            score=round(match.score, 3),
+        )
 
-    def _exact_spans(self, quote: str) -> Iterator[tuple[int, int]]:
+    def _match(self, quote: str, from_offset: int, mark_used: bool) -> Match | None:
+        exactish = self._first_unused(
+            [
+                (GroundingStatus.EXACT, self._exact_spans(quote, from_offset)),
+                (GroundingStatus.NORMALIZED, self._normalized_spans(quote, from_offset)),
+            ],
+            prefer_unused=mark_used,
+        )
+        if exactish:
+            return exactish
+        return self._fuzzy(quote, from_offset) or self._match_parts(quote, from_offset)
+
+    def _first_unused(
+        self, searches: list[tuple[GroundingStatus, Iterator[Span]]], prefer_unused: bool
+    ) -> Match | None:
+        fallback: Match | None = None
+        for status, spans in searches:
+            for span in spans:
+                if not prefer_unused or span not in self._used:
+                    return Match(span, status, 1.0)
+                fallback = fallback or Match(span, status, 1.0)
+        return fallback
+
+    def _exact_spans(self, quote: str, from_offset: int) -> Iterator[Span]:
         for candidate in dict.fromkeys((quote, quote.strip(_QUOTE_TRIM))):
             if candidate:
-                yield from ((s, s + len(candidate)) for s in _occurrences(self.text, candidate))
+                for start in _occurrences(self.text, candidate, from_offset):
+                    yield start, start + len(candidate)
 
-    def _normalized_spans(self, quote: str) -> Iterator[tuple[int, int]]:
+    def _normalized_spans(self, quote: str, from_offset: int) -> Iterator[Span]:
         needle = normalize(quote.strip(_QUOTE_TRIM)).text
         if not needle:
             return
-        if self._normalized is None:
-            self._normalized = normalize(self.text)
-        hay = self._normalized
-        for start in _occurrences(hay.text, needle):
+        hay = self.normalized
+        for start in _occurrences(hay.text, needle, self._normalized_index(from_offset)):
             yield hay.span_in_original(start, start + len(needle))
 
-    def _evidence(self, quote: str, span: tuple[int, int], status: GroundingStatus) -> Evidence:
-        self._used.add(span)
-        return Evidence(quote=quote, start=span[0], end=span[1], status=status)
+    def _normalized_index(self, offset: int) -> int:
+        if offset == 0:
+            return 0
+        origin = self.normalized.origin
+        low, high = 0, len(origin)
+        while low < high:  # first normalized char at or after the original offset
+            mid = (low + high) // 2
+            if origin[mid] < offset:
+                low = mid + 1
+            else:
+                high = mid
+        return low
+
+    def _fuzzy(self, quote: str, from_offset: int) -> Match | None:
+        needle = normalize(quote.strip(_QUOTE_TRIM)).text
+        base = self._normalized_index(from_offset)
+        hay = self.normalized.text
+        if len(needle) < FUZZY_MIN_CHARS or len(needle) > len(hay) - base:
+            return None
+        # partial_ratio compares windows as long as the needle: good at finding where the
+        # quote is, not at where it ends when the model dropped or added words.
+        rough = fuzz.partial_ratio_alignment(needle, hay[base:], score_cutoff=FUZZY_MIN_SCORE - 15)
+        if rough is None:
+            return None
+        start, end = self._best_word_span(
+            needle,
+            base + rough.dest_start,
+            base + rough.dest_end,
+            slack=len(needle) // 3,
+            floor=base,
+        )
+        while end - start > 1 and hay[end - 1] in ",;:." and hay[end - 1] != needle[-1]:
+            end -= 1  # the word boundary kept the source's punctuation; the quote has none
+        score = fuzz.ratio(needle, hay[start:end])
+        if score < FUZZY_MIN_SCORE:
+            return None
+        return Match(
+            self.normalized.span_in_original(start, end), GroundingStatus.FUZZY, score / 100
+        )
+
+    def _best_word_span(
+        self, needle: str, rough_start: int, rough_end: int, slack: int, floor: int
+    ) -> Span:
+        """The word-aligned span near the rough one that is most similar to the needle.
+
+        The rough window is exactly as long as the needle; the true passage is longer when the
+        model dropped words and shorter when it added some. Coordinate ascent over word
+        starts and ends within `slack` characters: a few dozen ratio computations.
+        """
+        if self._bounds is None:
+            self._bounds = (self.normalized.word_starts(), self.normalized.word_ends())
+        word_starts, word_ends = self._bounds
+        hay = self.normalized.text
+        starts = _within(word_starts, max(floor, rough_start - slack), rough_start + slack)
+        ends = _within(word_ends, rough_end - slack, rough_end + slack)
+        start, end = rough_start, rough_end
+        for _ in range(2):
+            start = max(
+                starts or [start], key=lambda s: fuzz.ratio(needle, hay[s:end]) if s < end else -1
+            )
+            end = max(
+                ends or [end], key=lambda e: fuzz.ratio(needle, hay[start:e]) if e > start else -1
+            )
+        return start, end
+
+    def _match_parts(self, quote: str, from_offset: int) -> Match | None:
+        """Parts around an ellipsis, or sentences run together: each located, in order.
+
+        The evidence is the span covering all parts, marked fuzzy, since the source text
+        between the parts is not in the quote.
+        """
+        trimmed = quote.strip(_QUOTE_TRIM)
+        splitter = _ELLIPSIS if _ELLIPSIS.search(trimmed) else _SENTENCE_END
+        parts = [p for p in splitter.split(trimmed) if p.strip(_QUOTE_TRIM)]
+        if len(parts) < 2 or any(len(normalize(p).text) < PART_MIN_CHARS for p in parts):
+            return None
+        matches: list[Match] = []
+        cursor = from_offset
+        for part in parts:
+            found = self._match(part, cursor, mark_used=False)
+            if found is None:
+                return None
+            matches.append(found)
+            cursor = found.span[1]
+        weights = [len(p) for p in parts]
+        score = sum(m.score * w for m, w in zip(matches, weights, strict=True)) / sum(weights)
+        return Match((matches[0].span[0], matches[-1].span[1]), GroundingStatus.FUZZY, score)
+
+
+def _within(sorted_values: list[int], low: int, high: int) -> list[int]:
+    return sorted_values[
+        bisect.bisect_left(sorted_values, low) : bisect.bisect_right(sorted_values, high)
+    ]
 
 
 def locate_all(text: str, quotes: Iterable[str]) -> list[Evidence]:
@@ -106,10 +265,52 @@ def locate_all(text: str, quotes: Iterable[str]) -> list[Evidence]:
     return [locator.locate(q) for q in quotes]
 
 
-def report(evidence: Iterable[Evidence]) -> GroundingReport:
+def report(evidence: Iterable[Evidence], reasks: int = 0, dropped: int = 0) -> GroundingReport:
     counts = dict.fromkeys(GroundingStatus, 0)
     for item in evidence:
         counts[item.status] += 1
-    total = sum(counts.values())
-    located = total - counts[GroundingStatus.UNGROUNDED]
-    return GroundingReport(counts=counts, rate=round(located / total, 4) if total else 0.0)
+    total = sum(counts.values()) + dropped
+    located = total - counts[GroundingStatus.UNGROUNDED] - dropped
+    return GroundingReport(
+        counts=counts,
+        rate=round(located / total, 4) if total else 0.0,
+        reasks=reasks,
+        dropped=dropped,
+    )
+
+
+# ---- re-asking the model when a quote is not in the source --------------------------------
+
+
+@dataclass
+class GroundingCheck:
+    """Passed to validation (schemas.GROUNDING_CONTEXT_KEY): re-asks for invented quotes.
+
+    While its budget lasts, an extraction with a quote that cannot be found in the text is
+    rejected with a message naming the quotes, which instructor sends back to the model.
+    Once the budget is spent the extraction is accepted as it is: ungrounded facts are kept
+    and flagged, never silently dropped.
+    """
+
+    text: str
+    reasks_left: int = 1
+    reasks_used: int = 0
+
+    def complaint(self, extraction: Extraction) -> str | None:
+        if self.reasks_left <= 0:
+            return None
+        evidence = locate_all(self.text, (f.verbatim_quote for f in extraction.facts))
+        missing = [
+            f"facts[{index}]: {item.quote!r}"
+            for index, item in enumerate(evidence)
+            if item.status == GroundingStatus.UNGROUNDED
+        ]
+        if not missing:
+            return None
+        self.reasks_left -= 1
+        self.reasks_used += 1
+        return (
+            f"these verbatim_quote values do not appear in the article: {'; '.join(missing)}. "
+            "Copy each one word for word from the article, or replace the fact with one "
+            "whose sentence you copy exactly."
+        )

@@ -11,7 +11,7 @@ from types import TracebackType
 
 from summarizer.config import Settings
 from summarizer.documents import Document, ReadError
-from summarizer.grounding import locate_all, report
+from summarizer.grounding import GroundingCheck, locate_all, report
 from summarizer.llm.client import Completion, LLMClient, LLMError
 from summarizer.llm.engine import EngineError, open_local_engine
 from summarizer.llm.model_store import ModelError
@@ -19,12 +19,15 @@ from summarizer.llm.providers import Endpoint, select_endpoint
 from summarizer.llm.recording import cassette, is_replay_miss
 from summarizer.prompting import PromptError, PromptSet, load_prompt_set
 from summarizer.schemas import (
+    GROUNDING_CONTEXT_KEY,
     Attribution,
     DocumentResult,
     Entity,
+    Evidence,
     Extraction,
     Fact,
     FailedDocument,
+    GroundingStatus,
     PromptInfo,
     Summary,
 )
@@ -62,12 +65,15 @@ class Summarizer:
 
     def summarize(self, document: Document) -> Outcome:
         started = time.monotonic()
+        check = GroundingCheck(document.text, reasks_left=self.settings.grounding_reasks)
         try:
             messages = self.prompt.render(document)
-            completion = self._llm().extract(messages, Extraction)
+            completion = self._llm().extract(
+                messages, Extraction, context={GROUNDING_CONTEXT_KEY: check}
+            )
         except (LLMError, EngineError, ModelError, PromptError) as exc:
             return self._failure(document, exc)
-        return build_result(document, completion, self, time.monotonic() - started)
+        return build_result(document, completion, self, check, time.monotonic() - started)
 
     def _failure(self, document: Document, exc: Exception) -> FailedDocument:
         reason = str(exc)
@@ -106,11 +112,44 @@ class Summarizer:
 
 
 def build_result(
-    document: Document, completion: Completion[Extraction], run: Summarizer, elapsed_s: float
+    document: Document,
+    completion: Completion[Extraction],
+    run: Summarizer,
+    check: GroundingCheck,
+    elapsed_s: float,
 ) -> DocumentResult:
     extraction = completion.value
     evidence = locate_all(document.text, (f.verbatim_quote for f in extraction.facts))
-    facts = [
+    facts = _facts(extraction, evidence)
+    dropped = 0
+    if run.settings.strict:
+        kept = [f for f in facts if f.evidence.status != GroundingStatus.UNGROUNDED]
+        dropped = len(facts) - len(kept)
+        if dropped:
+            logger.warning("%s: dropped %d ungrounded fact(s) (--strict)", document.source, dropped)
+        facts = kept
+    return DocumentResult(
+        id=document.id,
+        source=document.source,
+        sha256=document.sha256,
+        summary=Summary(
+            headline=extraction.headline,
+            text=extraction.summary,
+            key_points=extraction.key_points,
+        ),
+        facts=facts,
+        entities=[Entity(**e.model_dump()) for e in extraction.entities],
+        grounding=report((f.evidence for f in facts), reasks=check.reasks_used, dropped=dropped),
+        model=completion.model,
+        provider=run.endpoint.provider,
+        prompt=PromptInfo(name=run.prompt.name, hash=run.prompt.hash),
+        usage=completion.usage,
+        elapsed_s=round(elapsed_s, 2),
+    )
+
+
+def _facts(extraction: Extraction, evidence: list[Evidence]) -> list[Fact]:
+    return [
         Fact(
             id=f"f{number}",
             type=fact.type,
@@ -124,24 +163,6 @@ def build_result(
         )
         for number, (fact, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
     ]
-    return DocumentResult(
-        id=document.id,
-        source=document.source,
-        sha256=document.sha256,
-        summary=Summary(
-            headline=extraction.headline,
-            text=extraction.summary,
-            key_points=extraction.key_points,
-        ),
-        facts=facts,
-        entities=[Entity(**e.model_dump()) for e in extraction.entities],
-        grounding=report(evidence),
-        model=completion.model,
-        provider=run.endpoint.provider,
-        prompt=PromptInfo(name=run.prompt.name, hash=run.prompt.hash),
-        usage=completion.usage,
-        elapsed_s=round(elapsed_s, 2),
-    )
 
 
 def summarize_all(

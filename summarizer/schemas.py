@@ -7,11 +7,11 @@ engine every output token costs about a tenth of a second.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 MAX_FACTS = 8
 MAX_KEY_POINTS = 5
 MAX_ENTITIES = 10
@@ -70,6 +70,15 @@ class ExtractedEntity(BaseModel):
     role: str
 
 
+GROUNDING_CONTEXT_KEY = "grounding"
+
+
+class QuoteCheck(Protocol):
+    """Judges an extraction's quotes against the source (grounding.GroundingCheck)."""
+
+    def complaint(self, extraction: Extraction) -> str | None: ...
+
+
 class Extraction(BaseModel):
     """The whole answer for one article."""
 
@@ -79,6 +88,14 @@ class Extraction(BaseModel):
     facts: list[ExtractedFact] = Field(min_length=MIN_FACTS, max_length=MAX_FACTS)
     entities: list[ExtractedEntity] = Field(default_factory=list, max_length=MAX_ENTITIES)
 
+    @model_validator(mode="after")
+    def quotes_stand_in_the_source(self, info: ValidationInfo) -> Self:
+        """With a QuoteCheck in the validation context, invented quotes trigger a re-ask."""
+        check: QuoteCheck | None = (info.context or {}).get(GROUNDING_CONTEXT_KEY)
+        if check is not None and (complaint := check.complaint(self)):
+            raise ValueError(complaint)
+        return self
+
 
 # ---- what the tool emits ----------------------------------------------------------------
 
@@ -86,6 +103,7 @@ class Extraction(BaseModel):
 class GroundingStatus(StrEnum):
     EXACT = "exact"
     NORMALIZED = "normalized"
+    FUZZY = "fuzzy"
     UNGROUNDED = "ungrounded"
 
 
@@ -94,6 +112,9 @@ class Evidence(BaseModel):
     start: int | None = Field(description="Offset of the span in the text the model saw")
     end: int | None
     status: GroundingStatus
+    score: float | None = Field(
+        default=None, description="Similarity of quote and span, 0-1 (1 for exact/normalized)"
+    )
 
 
 class Attribution(BaseModel):
@@ -139,6 +160,8 @@ class PromptInfo(BaseModel):
 class GroundingReport(BaseModel):
     counts: dict[GroundingStatus, int]
     rate: float = Field(description="Share of facts whose evidence was located")
+    reasks: int = Field(default=0, description="Re-asks spent on quotes not in the source")
+    dropped: int = Field(default=0, description="Ungrounded facts dropped by --strict")
 
 
 class DocumentResult(BaseModel):

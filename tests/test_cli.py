@@ -214,3 +214,67 @@ def test_model_command_reports_status() -> None:
     assert outcome.exit_code == 0
     assert "qwen2.5-coder-1.5b-instruct-q4_k_m" in outcome.stdout
     assert "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046" in outcome.stdout
+
+
+INVENTED = "The ministers agreed in Paris to double the aid budget before the end of the year."
+
+
+def _fully_grounded_example() -> str:
+    """An example whose recorded answer has every quote located, without a re-ask."""
+    for stem in example_stems():
+        grounding = json.loads((ROOT / "examples" / "outputs" / f"{stem}.json").read_text())["grounding"]
+        if grounding["counts"]["ungrounded"] == 0 and grounding["reasks"] == 0:
+            return stem
+    raise AssertionError("no fully grounded example recorded")
+
+
+def _with_invented_quote(completion: dict[str, Any]) -> dict[str, Any]:
+    answer = json.loads(completion["choices"][0]["message"]["content"])
+    answer["facts"][0]["verbatim_quote"] = INVENTED
+    return completion_with_content(completion, json.dumps(answer))
+
+
+def test_invented_quote_is_reasked_once_with_the_reason() -> None:
+    stem = _fully_grounded_example()
+    good = recorded_completion(stem)
+    with serve([Reply(200, _with_invented_quote(good)), Reply(200, good)]) as (url, script):
+        outcome = _invoke(str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert len(script.requests) == 2
+    reask = json.dumps(script.requests[1]["body"]["messages"][-1])
+    assert "do not appear in the article" in reask and "double the aid budget" in reask
+    result = json.loads(outcome.stdout)
+    assert result["grounding"]["reasks"] == 1
+    assert result["grounding"]["counts"]["ungrounded"] == 0
+
+
+def test_still_invented_after_the_reask_is_kept_and_flagged() -> None:
+    stem = _fully_grounded_example()
+    bad = _with_invented_quote(recorded_completion(stem))
+    with serve([Reply(200, bad)]) as (url, script):
+        outcome = _invoke(str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert len(script.requests) == 2  # one re-ask, then accepted as it is
+    result = json.loads(outcome.stdout)
+    first = result["facts"][0]["evidence"]
+    assert (first["quote"], first["status"], first["start"]) == (INVENTED, "ungrounded", None)
+    assert result["grounding"]["reasks"] == 1 and result["grounding"]["rate"] < 1
+
+
+def test_strict_drops_ungrounded_facts_and_says_so() -> None:
+    stem = _fully_grounded_example()
+    good = recorded_completion(stem)
+    facts_recorded = len(json.loads(good["choices"][0]["message"]["content"])["facts"])
+    with serve([Reply(200, _with_invented_quote(good))]) as (url, script):
+        outcome = _invoke(
+            str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json",
+            "--strict", "--grounding-reasks", "0",
+        )
+    assert outcome.exit_code == 0, outcome.stderr
+    assert len(script.requests) == 1
+    result = json.loads(outcome.stdout)
+    assert len(result["facts"]) == facts_recorded - 1
+    assert all(f["evidence"]["status"] != "ungrounded" for f in result["facts"])
+    assert result["grounding"]["dropped"] == 1
+    assert result["grounding"]["rate"] == round((facts_recorded - 1) / facts_recorded, 4)
+    assert "dropped 1 ungrounded fact(s) (--strict)" in outcome.stderr

@@ -123,9 +123,10 @@ def test_repeated_phrase_takes_next_unused_occurrence() -> None:
 def test_report_counts_and_rate() -> None:
     text = "Alpha beta. Gamma delta."
     grounding = report(locate_all(text, ["Alpha beta", "GAMMA DELTA", "epsilon"]))
-    assert grounding.counts == {EXACT: 1, NORMALIZED: 1, UNGROUNDED: 1}
+    assert grounding.counts == {EXACT: 1, NORMALIZED: 1, GroundingStatus.FUZZY: 0, UNGROUNDED: 1}
     assert grounding.rate == pytest.approx(0.6667)
     assert report([]).rate == 0.0
+    assert report(locate_all(text, ["Alpha beta"]), reasks=1, dropped=1).rate == 0.5
 
 
 def test_seed_article_quote_with_typographic_marks_dropped_by_the_model() -> None:
@@ -186,3 +187,106 @@ def test_restyled_quote_is_found_normalized(words: list[str], data: st.DataObjec
     evidence = Locator(text).locate(quote)
     assert evidence.status in (EXACT, NORMALIZED)
     assert_span_holds(text, evidence)
+
+
+FUZZY = GroundingStatus.FUZZY
+SENTENCE = (
+    "Hamas has toughened its demands and announced it will no longer consider interim deals. "
+    "The group insists on a “comprehensive deal” that includes a permanent ceasefire and "
+    "release of Palestinian prisoners. Israel has rejected those terms."
+)
+
+
+@pytest.mark.parametrize(
+    ("quote", "expected_start"),
+    [
+        # a word substituted at the start
+        (
+            "Hamas insists on a comprehensive deal that includes a permanent ceasefire and release of Palestinian prisoners",
+            "insists on a “comprehensive deal”",
+        ),
+        # a word dropped in the middle
+        (
+            "and announced it will no longer consider deals, the group insists",
+            "and announced it will no longer consider",
+        ),
+        # two parts joined by an ellipsis
+        (
+            "Hamas has toughened its demands ... insists on a comprehensive deal",
+            "Hamas has toughened",
+        ),
+        (
+            "Hamas has toughened its demands… release of Palestinian prisoners",
+            "Hamas has toughened",
+        ),
+        # two sentences run together without the text between them
+        (
+            "Hamas has toughened its demands and announced it will no longer consider interim deals. Israel has rejected those terms.",
+            "Hamas has toughened",
+        ),
+    ],
+)
+def test_fuzzy_matches_carry_score_and_covering_span(quote: str, expected_start: str) -> None:
+    evidence = Locator(SENTENCE).locate(quote)
+    assert evidence.status == FUZZY, evidence
+    assert evidence.start is not None and evidence.end is not None and evidence.score is not None
+    assert SENTENCE[evidence.start :].startswith(expected_start)
+    assert 0.85 <= evidence.score <= 1.0  # parts found verbatim score 1 but stay fuzzy
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Hamas rejected a permanent ceasefire and wants interim deals with Israel",  # contradicts
+        "The militant group wants a broad agreement ending the war and freeing prisoners",  # paraphrase
+        "Israel has accepted those terms",  # short: must match exactly or normalized
+        "release of Palestinian prisoners ... and Gaza reconstruction funds",  # one part invented
+        "no longer consider",  # too short to go fuzzy, and it is exact anyway
+    ],
+)
+def test_near_misses_are_not_passed_off_as_evidence(quote: str) -> None:
+    evidence = Locator(SENTENCE).locate(quote)
+    if quote == "no longer consider":
+        assert evidence.status == EXACT
+    else:
+        assert evidence.status == UNGROUNDED, evidence
+
+
+def test_exact_and_normalized_score_one_ungrounded_none() -> None:
+    found = locate_all(
+        SENTENCE, ["Israel has rejected those terms", "ISRAEL HAS REJECTED", "nothing like it"]
+    )
+    assert [e.score for e in found] == [1.0, 1.0, None]
+
+
+def test_dropped_word_span_covers_the_whole_passage() -> None:
+    text = "In a significant development impacting Middle East diplomacy, former U.S. President"
+    evidence = Locator(text).locate("In a significant impacting Middle East diplomacy")
+    assert evidence.status == FUZZY
+    assert evidence.start is not None and evidence.end is not None
+    assert (
+        text[evidence.start : evidence.end]
+        == "In a significant development impacting Middle East diplomacy"
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_every_fuzzy_span_is_similar_to_its_quote(data: st.DataObject) -> None:
+    from rapidfuzz import fuzz
+
+    text = (ARTICLES / "001_b9058b3b0d63c9a3.txt").read_text(encoding="utf-8")
+    words = text.split()
+    start = data.draw(st.integers(0, len(words) - 20))
+    picked = words[start : start + data.draw(st.integers(12, 24))]
+    drop = data.draw(st.integers(1, len(picked) - 2))
+    quote = " ".join(picked[:drop] + picked[drop + 1 :])
+    evidence = Locator(text).locate(quote)
+    assert evidence.status != UNGROUNDED
+    assert evidence.start is not None and evidence.end is not None
+    span = normalize(text[evidence.start : evidence.end]).text
+    needle = normalize(quote).text.strip(".,;:")
+    if evidence.status == FUZZY:
+        assert fuzz.ratio(span, needle) >= 85
+    else:
+        assert_span_holds(text, evidence)

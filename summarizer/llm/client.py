@@ -64,11 +64,19 @@ class LLMClient:
         self._openai.close()
 
     def extract(
-        self, messages: list[ChatCompletionMessageParam], response_model: type[M]
+        self,
+        messages: list[ChatCompletionMessageParam],
+        response_model: type[M],
+        context: dict[str, Any] | None = None,
     ) -> Completion[M]:
+        """One structured answer. `context` reaches the model's validators (instructor's
+        validation context); a validator's complaint becomes a re-ask."""
         reasks = Retrying(
             retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
-            stop=stop_after_attempt(self.settings.validation_retries + 1),
+            # Grounding re-asks come on top of the schema re-asks, never instead of them.
+            stop=stop_after_attempt(
+                self.settings.validation_retries + self.settings.grounding_reasks + 1
+            ),
             reraise=True,
         )
         try:
@@ -76,6 +84,7 @@ class LLMClient:
                 messages=messages,
                 response_model=response_model,
                 max_retries=reasks,
+                context=context,
                 model=self.endpoint.model,
                 temperature=self.settings.temperature,
                 max_tokens=self.settings.max_output_tokens,

@@ -38,8 +38,14 @@ def _provenance(result: DocumentResult) -> str:
 
 
 def _facts_heading(result: DocumentResult) -> str:
-    counts = ", ".join(f"{n} {status}" for status, n in result.grounding.counts.items() if n)
-    return f"## Facts ({len(result.facts)}: {counts}; grounding rate {result.grounding.rate:.0%})"
+    grounding = result.grounding
+    counts = ", ".join(f"{n} {status}" for status, n in grounding.counts.items() if n) or "none"
+    extra = f"; {grounding.dropped} ungrounded dropped" if grounding.dropped else ""
+    if grounding.reasks:
+        extra += (
+            f"; {grounding.reasks} re-ask{'s' if grounding.reasks > 1 else ''} for quotes not found"
+        )
+    return f"## Facts ({len(result.facts)}: {counts}{extra}; grounding rate {grounding.rate:.0%})"
 
 
 def _fact(number: int, fact: Fact) -> str:
@@ -54,6 +60,8 @@ def _fact(number: int, fact: Fact) -> str:
     evidence = fact.evidence
     if evidence.status == GroundingStatus.UNGROUNDED:
         where = "**NOT FOUND in the source**"
+    elif evidence.status == GroundingStatus.FUZZY:
+        where = f"chars {evidence.start}-{evidence.end}, fuzzy match {evidence.score:.0%}"
     else:
         where = f"chars {evidence.start}-{evidence.end}, {evidence.status}"
     lines = [
