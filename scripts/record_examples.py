@@ -10,6 +10,7 @@ URL is set). Each article gets cassettes/examples/<stem>.yaml and examples/outpu
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -30,12 +31,16 @@ def render(stem: str) -> None:
     (OUTPUTS / f"{stem}.md").write_text(render_markdown(result))
 
 
+async def _summarize(settings: Settings, path: str) -> DocumentResult | FailedDocument:
+    async with Summarizer(settings) as summarizer:
+        return await summarizer.summarize(read_path(path))
+
+
 def record(article: Path) -> bool:
     cassette = ROOT / "cassettes" / "examples" / f"{article.stem}.yaml"
     OUTPUTS.mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(record_cassette=cassette)
-    with Summarizer(settings) as summarizer:
-        outcome = summarizer.summarize(read_path(str(article.relative_to(ROOT))))
+    outcome = asyncio.run(_summarize(settings, str(article.relative_to(ROOT))))
     if isinstance(outcome, FailedDocument):
         print(f"{article.name}: FAILED: {outcome.error}", file=sys.stderr)
         return False

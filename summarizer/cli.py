@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import logging
 import sys
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from summarizer.batch import Batch, BatchTotals
 from summarizer.config import RetryPolicy, Settings, StructuredMode
-from summarizer.documents import read_paths
+from summarizer.documents import iter_documents, read_paths
 from summarizer.llm import model_store
-from summarizer.llm.providers import ConfigurationError
-from summarizer.pipeline import Summarizer, summarize_all
+from summarizer.llm.limits import RateLimiter
+from summarizer.llm.providers import ConfigurationError, select_endpoint
+from summarizer.pipeline import Outcome, Summarizer, summarize_all
+from summarizer.pricing import PriceError, load_prices
+from summarizer.progress import open_progress
 from summarizer.prompting import PromptError
 from summarizer.schemas import FailedDocument
-from summarizer.writers import OutputFormat, open_writer
+from summarizer.store import Store, default_store_path
+from summarizer.writers import JsonLinesWriter, OutputFormat, open_writer
 
 app = typer.Typer(
     help="Summaries and facts from articles, each fact's evidence located in the source.",
@@ -28,6 +39,48 @@ logger = logging.getLogger("summarizer")
 
 EXIT_FAILED_DOCUMENTS = 1
 EXIT_USAGE = 2
+REMOTE_CONCURRENCY = 16
+
+# ---- options shared by the commands that call a model -------------------------------------
+
+ModelOpt = Annotated[str | None, typer.Option(help="Model name [env: SUMMARIZER_MODEL].")]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+]
+ApiKeyOpt = Annotated[
+    str | None, typer.Option(help="API key [env: OPENAI_API_KEY].", show_default=False)
+]
+ModelPathOpt = Annotated[Path | None, typer.Option(help="Run this GGUF on the embedded engine.")]
+ModeOpt = Annotated[
+    StructuredMode | None,
+    typer.Option("--mode", help="Structured output: json_schema (default), tools or json."),
+]
+PromptOpt = Annotated[str | None, typer.Option(help="Prompt template set.")]
+PromptsDirOpt = Annotated[Path | None, typer.Option(help="Folder of your own prompt sets.")]
+TemperatureOpt = Annotated[float | None, typer.Option(help="Sampling temperature.")]
+TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds per request.")]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option(min=0, help="Transport retries per request (429, 5xx, timeouts). [default: 4]"),
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Drop facts whose evidence is not in the source.")
+]
+ReasksOpt = Annotated[
+    int | None,
+    typer.Option(min=0, help="Re-asks for quotes not found in the source. [default: 1]"),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q")]
+
+
+def _settings(**values: object) -> Settings:
+    retries = values.pop("retries", None)
+    if isinstance(retries, int):
+        values["retry"] = RetryPolicy(attempts=retries + 1)
+    if values.get("strict") is False:
+        values["strict"] = None  # not given: keep the default
+    return Settings.from_env(None, **values)
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -45,6 +98,20 @@ def _usage_error(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+def _summarizer(settings: Settings, limiter: RateLimiter | None = None) -> Summarizer:
+    try:
+        return Summarizer(settings, limiter)
+    except (ConfigurationError, PromptError) as exc:
+        raise _usage_error(str(exc)) from None
+
+
+def _report_failure(outcome: FailedDocument) -> None:
+    typer.echo(f"summarizer: error: {outcome.source}: {outcome.error}", err=True)
+
+
+# ---- summarize ----------------------------------------------------------------------------
+
+
 @app.command()
 def summarize(
     paths: Annotated[list[str], typer.Argument(help="Files to summarize; '-' reads stdin.")],
@@ -53,53 +120,119 @@ def summarize(
         typer.Option("--format", "-f", help="markdown (default on a terminal), json or jsonl."),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name [env: SUMMARIZER_MODEL].")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
-    ] = None,
-    api_key: Annotated[
-        str | None, typer.Option(help="API key [env: OPENAI_API_KEY].", show_default=False)
-    ] = None,
-    model_path: Annotated[
-        Path | None, typer.Option(help="Run this GGUF on the embedded engine.")
-    ] = None,
-    structured_mode: Annotated[
-        StructuredMode | None,
-        typer.Option("--mode", help="Structured output: json_schema (default), tools or json."),
-    ] = None,
-    prompt: Annotated[str | None, typer.Option(help="Prompt template set.")] = None,
-    prompts_dir: Annotated[
-        Path | None, typer.Option(help="Folder of your own prompt sets.")
-    ] = None,
-    temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
-    retries: Annotated[
-        int | None,
-        typer.Option(
-            min=0, help="Transport retries per request (429, 5xx, timeouts). [default: 4]"
-        ),
-    ] = None,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Drop facts whose evidence is not in the source.")
-    ] = False,
-    grounding_reasks: Annotated[
-        int | None,
-        typer.Option(min=0, help="Re-asks for quotes not found in the source. [default: 1]"),
-    ] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    model_path: ModelPathOpt = None,
+    structured_mode: ModeOpt = None,
+    prompt: PromptOpt = None,
+    prompts_dir: PromptsDirOpt = None,
+    temperature: TemperatureOpt = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
+    strict: StrictOpt = False,
+    grounding_reasks: ReasksOpt = None,
     record: Annotated[
         Path | None, typer.Option(help="Record the model calls into this cassette.")
     ] = None,
     replay: Annotated[
         Path | None, typer.Option(help="Replay model calls from this cassette (offline).")
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Summarize articles and extract facts with located evidence quotes."""
     _setup_logging(verbose, quiet)
     if record and replay:
         raise _usage_error("--record and --replay cannot be used together")
-    settings = Settings.from_env(
+    summarizer = _summarizer(
+        _settings(
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            model_path=model_path,
+            structured_mode=structured_mode,
+            prompt_name=prompt,
+            prompts_dir=prompts_dir,
+            temperature=temperature,
+            request_timeout_s=timeout,
+            retries=retries,
+            strict=strict,
+            grounding_reasks=grounding_reasks,
+            record_cassette=record,
+            replay_cassette=replay,
+        )
+    )
+    with ExitStack() as stack:
+        stream = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+        chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
+        failures = asyncio.run(_summarize(paths, summarizer, chosen_format, stream))
+    if failures:
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+async def _summarize(
+    paths: list[str], summarizer: Summarizer, output_format: OutputFormat, stream: TextIO
+) -> int:
+    writer = open_writer(output_format, stream)
+    failures = 0
+    async with summarizer:
+        try:
+            async for outcome in summarize_all(read_paths(paths), summarizer):
+                if isinstance(outcome, FailedDocument):
+                    failures += 1
+                    _report_failure(outcome)
+                writer.write(outcome)
+        finally:
+            writer.close()
+    return failures
+
+
+# ---- batch --------------------------------------------------------------------------------
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Directories (recursive), globs, files, .jsonl or .csv tables."),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="JSONL results (default: stdout).")
+    ] = None,
+    store_path: Annotated[
+        Path | None,
+        typer.Option("--store", help="SQLite store: cache and resume log.", show_default=False),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Requests in flight [default: 16 remote; engine slots locally: 1]."
+        ),
+    ] = None,
+    rpm: Annotated[float | None, typer.Option(min=0.001, help="Requests per minute.")] = None,
+    tpm: Annotated[float | None, typer.Option(min=1, help="Tokens per minute.")] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help="Price table (JSON, USD per million tokens).")
+    ] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    model_path: ModelPathOpt = None,
+    structured_mode: ModeOpt = None,
+    prompt: PromptOpt = None,
+    prompts_dir: PromptsDirOpt = None,
+    temperature: TemperatureOpt = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
+    strict: StrictOpt = False,
+    grounding_reasks: ReasksOpt = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Summarize a corpus: concurrent, cached and resumable; one JSONL line per document."""
+    _setup_logging(verbose, quiet)
+    settings = _settings(
         model=model,
         base_url=base_url,
         api_key=api_key,
@@ -109,40 +242,69 @@ def summarize(
         prompts_dir=prompts_dir,
         temperature=temperature,
         request_timeout_s=timeout,
-        retry=RetryPolicy(attempts=retries + 1) if retries is not None else None,
-        record_cassette=record,
-        replay_cassette=replay,
-        strict=strict or None,
+        retries=retries,
+        strict=strict,
         grounding_reasks=grounding_reasks,
     )
     try:
-        summarizer = Summarizer(settings)
-    except (ConfigurationError, PromptError) as exc:
+        local = select_endpoint(settings).provider == "local"
+    except ConfigurationError as exc:
         raise _usage_error(str(exc)) from None
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
-    chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
-    failures = _run(paths, summarizer, chosen_format, stream)
-    if output:
-        stream.close()
-    if failures:
+    in_flight = concurrency or (settings.parallel_slots if local else REMOTE_CONCURRENCY)
+    if local:  # the engine serves as many requests at once as it has slots
+        settings = replace(settings, parallel_slots=in_flight)
+    summarizer = _summarizer(settings, RateLimiter(rpm, tpm) if rpm or tpm else None)
+    try:
+        price_table = load_prices(prices, free=local)
+    except PriceError as exc:
+        raise _usage_error(str(exc)) from None
+    with ExitStack() as stack:
+        store = stack.enter_context(Store(store_path or default_store_path()))
+        stream = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+        writer = JsonLinesWriter(stream)
+
+        def sink(outcome: Outcome) -> None:
+            if isinstance(outcome, FailedDocument):
+                _report_failure(outcome)
+            writer.write(outcome)
+
+        progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
+        job = Batch(summarizer, store, price_table, sink, in_flight, " ".join(sys.argv), progress)
+        totals = asyncio.run(_batch(job, inputs))
+    if not quiet:
+        typer.echo(f"summarizer: batch: {totals.describe()} · store {store.path}", err=True)
+    if totals.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
-def _run(
-    paths: list[str], summarizer: Summarizer, output_format: OutputFormat, stream: TextIO
-) -> int:
-    writer = open_writer(output_format, stream)
-    failures = 0
-    with summarizer:
-        try:
-            for outcome in summarize_all(read_paths(paths), summarizer):
-                if isinstance(outcome, FailedDocument):
-                    failures += 1
-                    typer.echo(f"summarizer: error: {outcome.source}: {outcome.error}", err=True)
-                writer.write(outcome)
-        finally:
-            writer.close()
-    return failures
+async def _batch(job: Batch, inputs: list[str]) -> BatchTotals:
+    async with job.summarizer:
+        return await job.run(iter_documents(inputs))
+
+
+# ---- runs and model -----------------------------------------------------------------------
+
+
+@app.command()
+def runs(
+    store_path: Annotated[Path | None, typer.Option("--store", show_default=False)] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+) -> None:
+    """Past batch runs recorded in the store: counts, tokens and cost."""
+    path = store_path or default_store_path()
+    if not path.is_file():
+        raise _usage_error(f"{path}: no such store (run `summarizer batch` first)")
+    table = Table("run", "started", "status", "done", "cached", "failed", "tokens", "cost", "model")
+    with Store(path) as store:
+        for run in store.runs(limit):
+            t = run.totals
+            started = datetime.datetime.fromtimestamp(run.started_at).strftime("%Y-%m-%d %H:%M")
+            status = "finished" if run.finished_at else "interrupted or running"
+            cost = "unpriced" if t.cost_usd is None else f"${t.cost_usd:.4f}"
+            tokens = f"{t.prompt_tokens + t.completion_tokens:,}"
+            row = (str(run.id), started, status, str(t.done), str(t.cached), str(t.failed))
+            table.add_row(*row, tokens, cost, run.model)
+    Console().print(table)
 
 
 @app.command("model")
@@ -166,9 +328,8 @@ def model_command(
     typer.echo(f"model:    {model_store.MODEL_NAME}")
     typer.echo(f"path:     {status.path}")
     typer.echo(f"present:  {'yes' if status.exists else 'no'} ({status.size:,} bytes)")
-    typer.echo(
-        f"verified: {'yes' if status.verified else 'no'} (SHA-256 {model_store.MODEL_SHA256})"
-    )
+    verified = "yes" if status.verified else "no"
+    typer.echo(f"verified: {verified} (SHA-256 {model_store.MODEL_SHA256})")
     typer.echo(f"packages: {'installed' if status.parts_installed else 'missing'}")
     if not status.verified:
         typer.echo("run `summarizer model --prepare` to assemble it now")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from types import TracebackType
 
@@ -14,12 +17,14 @@ from summarizer.documents import Document, ReadError
 from summarizer.grounding import GroundingCheck, locate_all, report
 from summarizer.llm.client import Completion, LLMClient, LLMError
 from summarizer.llm.engine import EngineError, open_local_engine
+from summarizer.llm.limits import RateLimiter
 from summarizer.llm.model_store import ModelError
 from summarizer.llm.providers import Endpoint, select_endpoint
 from summarizer.llm.recording import cassette, is_replay_miss
 from summarizer.prompting import PromptError, PromptSet, load_prompt_set
 from summarizer.schemas import (
     GROUNDING_CONTEXT_KEY,
+    SCHEMA_VERSION,
     Attribution,
     DocumentResult,
     Entity,
@@ -31,6 +36,7 @@ from summarizer.schemas import (
     PromptInfo,
     Summary,
 )
+from summarizer.store import RequestKey, params_json
 
 logger = logging.getLogger(__name__)
 
@@ -40,39 +46,77 @@ Outcome = DocumentResult | FailedDocument
 class Summarizer:
     """Holds the prompt, the endpoint and (lazily) the model client for a run.
 
-    Use as a context manager: the embedded engine, when needed, starts on the first
+    Use as an async context manager: the embedded engine, when needed, starts on the first
     document that reaches the model and stops on exit; a cassette being recorded is saved.
+    Documents may be summarized concurrently.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limiter: RateLimiter | None = None) -> None:
         self.settings = settings
+        self.limiter = limiter
         self.prompt: PromptSet = load_prompt_set(settings.prompt_name, settings.prompts_dir)
         self.endpoint: Endpoint = select_endpoint(settings)
-        self._stack = ExitStack()
+        self._stack = AsyncExitStack()
         self._client: LLMClient | None = None
+        self._connecting = asyncio.Lock()
         self._startup_error: str | None = None
 
-    def __enter__(self) -> Summarizer:
+    async def __aenter__(self) -> Summarizer:
         return self
 
-    def __exit__(
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stack.close()
+        await self._stack.aclose()
 
-    def summarize(self, document: Document) -> Outcome:
+    def request_key(self, document: Document) -> RequestKey:
+        """Everything that determines this document's outcome, hashed: the cache key."""
+        messages = json.dumps(self.prompt.render(document), sort_keys=True)
+        s = self.settings
+        params = params_json(
+            {
+                "provider": self.endpoint.provider,
+                "model": self.endpoint.model,
+                "mode": self.endpoint.structured_mode,
+                "messages_sha256": hashlib.sha256(messages.encode()).hexdigest(),
+                "temperature": s.temperature,
+                "max_output_tokens": s.max_output_tokens,
+                "validation_retries": s.validation_retries,
+                "grounding_reasks": s.grounding_reasks,
+                "strict": s.strict,
+            }
+        )
+        key = hashlib.sha256(f"{document.sha256}\0{SCHEMA_VERSION}\0{params}".encode())
+        return RequestKey(
+            content_sha256=document.sha256,
+            prompt_hash=self.prompt.hash,
+            schema_version=SCHEMA_VERSION,
+            model=self.endpoint.model,
+            params=params,
+            key=key.hexdigest(),
+        )
+
+    async def summarize(self, document: Document) -> Outcome:
         started = time.monotonic()
         check = GroundingCheck(document.text, reasks_left=self.settings.grounding_reasks)
         try:
             messages = self.prompt.render(document)
-            completion = self._llm().extract(
+            client = await self._llm()
+            completion = await client.extract(
                 messages, Extraction, context={GROUNDING_CONTEXT_KEY: check}
             )
         except (LLMError, EngineError, ModelError, PromptError) as exc:
             return self._failure(document, exc)
+        except Exception as exc:  # one document's surprise must not cost the others theirs
+            logger.debug("unexpected error on %s", document.source, exc_info=True)
+            return FailedDocument(
+                id=document.id,
+                source=document.source,
+                error=f"unexpected error: {type(exc).__name__}: {exc}",
+            )
         return build_result(document, completion, self, check, time.monotonic() - started)
 
     def _failure(self, document: Document, exc: Exception) -> FailedDocument:
@@ -84,21 +128,22 @@ class Summarizer:
             )
         return FailedDocument(id=document.id, source=document.source, error=reason)
 
-    def _llm(self) -> LLMClient:
-        if self._startup_error:
-            raise LLMError(self._startup_error)
-        if self._client is None:
-            try:
-                self._client = self._connect()
-            except (EngineError, ModelError) as exc:
-                self._startup_error = str(exc)
-                raise
-        return self._client
+    async def _llm(self) -> LLMClient:
+        async with self._connecting:  # concurrent first documents start one engine, not many
+            if self._startup_error:
+                raise LLMError(self._startup_error)
+            if self._client is None:
+                try:
+                    self._client = await self._connect()
+                except (EngineError, ModelError) as exc:
+                    self._startup_error = str(exc)
+                    raise
+            return self._client
 
-    def _connect(self) -> LLMClient:
+    async def _connect(self) -> LLMClient:
         endpoint = self.endpoint
         if endpoint.needs_engine:
-            engine = open_local_engine(self.settings)
+            engine = await asyncio.to_thread(open_local_engine, self.settings)
             self._stack.callback(engine.stop)
             endpoint = replace(endpoint, base_url=engine.base_url)
         # The cassette opens after the engine so that its health checks are not recorded.
@@ -106,8 +151,8 @@ class Summarizer:
             self._stack.enter_context(cassette(self.settings.replay_cassette, "none"))
         elif self.settings.record_cassette:
             self._stack.enter_context(cassette(self.settings.record_cassette, "all"))
-        client = LLMClient(endpoint, self.settings)
-        self._stack.callback(client.close)
+        client = LLMClient(endpoint, self.settings, self.limiter)
+        self._stack.push_async_callback(client.close)
         return client
 
 
@@ -165,13 +210,17 @@ def _facts(extraction: Extraction, evidence: list[Evidence]) -> list[Fact]:
     ]
 
 
-def summarize_all(
+def read_failure(error: ReadError) -> FailedDocument:
+    return FailedDocument(id=error.source, source=error.source, error=error.cause)
+
+
+async def summarize_all(
     inputs: Iterable[Document | ReadError], summarizer: Summarizer
-) -> Iterator[Outcome]:
+) -> AsyncIterator[Outcome]:
     """Every input yields one outcome, in order; a failure never stops the others."""
     for item in inputs:
         if isinstance(item, ReadError):
-            yield FailedDocument(id=item.source, source=item.source, error=item.cause)
+            yield read_failure(item)
             continue
         logger.info("summarizing %s (%d characters)", item.source, len(item.text))
-        yield summarizer.summarize(item)
+        yield await summarizer.summarize(item)

@@ -28,7 +28,8 @@ class PromptSet:
 
     def render(self, document: Document) -> list[ChatCompletionMessageParam]:
         variables = {
-            "text": document.text,
+            "text": document.body,
+            "title": document.title,
             "min_facts": MIN_FACTS,
             "max_facts": MAX_FACTS,
             "max_key_points": MAX_KEY_POINTS,

@@ -39,3 +39,12 @@ def recorded_completion(stem: str) -> dict[str, Any]:
 
     tape = yaml.safe_load((EXAMPLE_CASSETTES / f"{stem}.yaml").read_text())
     return json.loads(tape["interactions"][-1]["response"]["body"]["string"])
+
+
+def fully_grounded_example() -> str:
+    """An example whose recorded answer has every quote located, without a re-ask."""
+    for stem in example_stems():
+        result = json.loads((ROOT / "examples" / "outputs" / f"{stem}.json").read_text())
+        if result["grounding"]["counts"]["ungrounded"] == 0 and result["grounding"]["reasks"] == 0:
+            return stem
+    raise AssertionError("no fully grounded example recorded")

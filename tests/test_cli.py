@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.schemas import DocumentResult
 
-from .conftest import ARTICLES, EXAMPLE_CASSETTES, ROOT, example_stems, recorded_completion
+from .conftest import (
+    ARTICLES,
+    EXAMPLE_CASSETTES,
+    ROOT,
+    example_stems,
+    fully_grounded_example,
+    recorded_completion,
+)
 from .loopback import Reply, completion_with_content, error_body, serve
 
 runner = CliRunner()
@@ -219,15 +226,6 @@ def test_model_command_reports_status() -> None:
 INVENTED = "The ministers agreed in Paris to double the aid budget before the end of the year."
 
 
-def _fully_grounded_example() -> str:
-    """An example whose recorded answer has every quote located, without a re-ask."""
-    for stem in example_stems():
-        grounding = json.loads((ROOT / "examples" / "outputs" / f"{stem}.json").read_text())["grounding"]
-        if grounding["counts"]["ungrounded"] == 0 and grounding["reasks"] == 0:
-            return stem
-    raise AssertionError("no fully grounded example recorded")
-
-
 def _with_invented_quote(completion: dict[str, Any]) -> dict[str, Any]:
     answer = json.loads(completion["choices"][0]["message"]["content"])
     answer["facts"][0]["verbatim_quote"] = INVENTED
@@ -235,10 +233,12 @@ def _with_invented_quote(completion: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_invented_quote_is_reasked_once_with_the_reason() -> None:
-    stem = _fully_grounded_example()
+    stem = fully_grounded_example()
     good = recorded_completion(stem)
     with serve([Reply(200, _with_invented_quote(good)), Reply(200, good)]) as (url, script):
-        outcome = _invoke(str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json")
+        outcome = _invoke(
+            str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json"
+        )
     assert outcome.exit_code == 0, outcome.stderr
     assert len(script.requests) == 2
     reask = json.dumps(script.requests[1]["body"]["messages"][-1])
@@ -249,10 +249,12 @@ def test_invented_quote_is_reasked_once_with_the_reason() -> None:
 
 
 def test_still_invented_after_the_reask_is_kept_and_flagged() -> None:
-    stem = _fully_grounded_example()
+    stem = fully_grounded_example()
     bad = _with_invented_quote(recorded_completion(stem))
     with serve([Reply(200, bad)]) as (url, script):
-        outcome = _invoke(str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json")
+        outcome = _invoke(
+            str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json"
+        )
     assert outcome.exit_code == 0, outcome.stderr
     assert len(script.requests) == 2  # one re-ask, then accepted as it is
     result = json.loads(outcome.stdout)
@@ -262,13 +264,21 @@ def test_still_invented_after_the_reask_is_kept_and_flagged() -> None:
 
 
 def test_strict_drops_ungrounded_facts_and_says_so() -> None:
-    stem = _fully_grounded_example()
+    stem = fully_grounded_example()
     good = recorded_completion(stem)
     facts_recorded = len(json.loads(good["choices"][0]["message"]["content"])["facts"])
     with serve([Reply(200, _with_invented_quote(good))]) as (url, script):
         outcome = _invoke(
-            str(ARTICLES / f"{stem}.txt"), "--base-url", url, "--model", "m", "-f", "json",
-            "--strict", "--grounding-reasks", "0",
+            str(ARTICLES / f"{stem}.txt"),
+            "--base-url",
+            url,
+            "--model",
+            "m",
+            "-f",
+            "json",
+            "--strict",
+            "--grounding-reasks",
+            "0",
         )
     assert outcome.exit_code == 0, outcome.stderr
     assert len(script.requests) == 1

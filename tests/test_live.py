@@ -6,6 +6,7 @@ Skipped where the 'local' extra is not installed, unless SUMMARIZER_REQUIRE_LIVE
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -14,7 +15,7 @@ from summarizer.config import Settings
 from summarizer.documents import Document
 from summarizer.llm import model_store
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult
+from summarizer.schemas import DocumentResult, FailedDocument
 
 from .conftest import ARTICLES
 
@@ -57,12 +58,16 @@ def _short_article(min_chars: int = 900) -> str:
     return "\n".join(kept)
 
 
+async def _summarize(document: Document) -> DocumentResult | FailedDocument:
+    async with Summarizer(Settings.from_env()) as summarizer:
+        return await summarizer.summarize(document)
+
+
 @pytest.mark.usefixtures("embedded_engine_available")
 def test_embedded_engine_summarizes_a_short_article() -> None:
     text = _short_article()
     document = Document(id="live", source="live.txt", text=text)
-    with Summarizer(Settings.from_env()) as summarizer:
-        outcome = summarizer.summarize(document)
+    outcome = asyncio.run(_summarize(document))
     assert isinstance(outcome, DocumentResult), outcome
     DocumentResult.model_validate(outcome.model_dump())
     assert outcome.provider == "local" and outcome.summary.text

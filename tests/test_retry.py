@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import httpx2
 import openai
 import pytest
@@ -66,40 +68,39 @@ def test_retries_until_success_and_waits_what_the_server_asks() -> None:
     failures = [_status_error(429, {"retry-after-ms": "10"}), _status_error(503)]
     calls: list[int] = []
 
-    def flaky() -> str:
+    async def flaky() -> str:
         calls.append(1)
         if failures:
             raise failures.pop(0)
         return "ok"
 
     policy = RetryPolicy(attempts=3, initial_wait_s=0.01, max_wait_s=0.02)
-    assert with_transport_retries(flaky, policy)() == "ok"
+    assert asyncio.run(with_transport_retries(flaky, policy)()) == "ok"
     assert len(calls) == 3
 
 
 def test_gives_up_after_the_attempt_bound_and_reraises() -> None:
     calls: list[int] = []
 
-    def down() -> None:
+    async def down() -> None:
         calls.append(1)
         raise _status_error(500)
 
     with pytest.raises(openai.InternalServerError):
-        with_transport_retries(
-            down, RetryPolicy(attempts=2, initial_wait_s=0.01, max_wait_s=0.01)
-        )()
+        policy = RetryPolicy(attempts=2, initial_wait_s=0.01, max_wait_s=0.01)
+        asyncio.run(with_transport_retries(down, policy)())
     assert len(calls) == 2
 
 
 def test_never_retries_an_auth_error() -> None:
     calls: list[int] = []
 
-    def unauthorized() -> None:
+    async def unauthorized() -> None:
         calls.append(1)
         raise _status_error(401)
 
     with pytest.raises(openai.AuthenticationError):
-        with_transport_retries(unauthorized, RetryPolicy(attempts=5))()
+        asyncio.run(with_transport_retries(unauthorized, RetryPolicy(attempts=5))())
     assert len(calls) == 1
 
 

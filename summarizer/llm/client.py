@@ -15,9 +15,10 @@ import openai
 from instructor.core import InstructorRetryException
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from summarizer.config import Settings
+from summarizer.llm.limits import RateLimiter, estimate_tokens
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.retry import describe_error, with_transport_retries
 from summarizer.schemas import Usage
@@ -43,27 +44,37 @@ class Completion(Generic[M]):
 
 
 class LLMClient:
-    def __init__(self, endpoint: Endpoint, settings: Settings) -> None:
+    def __init__(
+        self, endpoint: Endpoint, settings: Settings, limiter: RateLimiter | None = None
+    ) -> None:
         if endpoint.base_url is None:
             raise ValueError("endpoint has no base URL yet (is the engine started?)")
         self.endpoint = endpoint
         self.settings = settings
-        self._openai = openai.OpenAI(
+        self.limiter = limiter
+        self._openai = openai.AsyncOpenAI(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,
             max_retries=0,  # tenacity owns transport retries
             timeout=settings.request_timeout_s,
         )
         mode = _MODES[endpoint.structured_mode]
-        create = with_transport_retries(self._openai.chat.completions.create, settings.retry)
-        self._instructor = instructor.Instructor(
+        create = with_transport_retries(
+            self._create, settings.retry, on_backoff=limiter.pause if limiter else None
+        )
+        self._instructor = instructor.AsyncInstructor(
             client=self._openai, create=instructor.patch(create=create, mode=mode), mode=mode
         )
 
-    def close(self) -> None:
-        self._openai.close()
+    async def close(self) -> None:
+        await self._openai.close()
 
-    def extract(
+    async def _create(self, **request: Any) -> Any:
+        if self.limiter is not None:
+            await self.limiter.acquire(estimate_tokens(request))
+        return await self._openai.chat.completions.create(**request)
+
+    async def extract(
         self,
         messages: list[ChatCompletionMessageParam],
         response_model: type[M],
@@ -71,7 +82,7 @@ class LLMClient:
     ) -> Completion[M]:
         """One structured answer. `context` reaches the model's validators (instructor's
         validation context); a validator's complaint becomes a re-ask."""
-        reasks = Retrying(
+        reasks = AsyncRetrying(
             retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
             # Grounding re-asks come on top of the schema re-asks, never instead of them.
             stop=stop_after_attempt(
@@ -80,7 +91,7 @@ class LLMClient:
             reraise=True,
         )
         try:
-            value, raw = self._instructor.create_with_completion(
+            value, raw = await self._instructor.create_with_completion(
                 messages=messages,
                 response_model=response_model,
                 max_retries=reasks,

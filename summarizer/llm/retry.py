@@ -11,13 +11,13 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import openai
 from tenacity import (
+    AsyncRetrying,
     RetryCallState,
-    Retrying,
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
@@ -83,30 +83,43 @@ class WaitRetryAfter:
         return float(self.fallback(state))
 
 
-def _log_before_sleep(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    wait = state.next_action.sleep if state.next_action else 0.0
-    logger.warning(
-        "transient error (%s), retry %d in %.1f s",
-        describe_error(error),
-        state.attempt_number,
-        wait,
-    )
+Backoff = Callable[[float], None]
 
 
-def transport_retrying(policy: RetryPolicy) -> Retrying:
-    return Retrying(
+def _before_sleep(on_backoff: Backoff | None) -> Callable[[RetryCallState], None]:
+    def log_and_notify(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        logger.warning(
+            "transient error (%s), retry %d in %.1f s",
+            describe_error(error),
+            state.attempt_number,
+            wait,
+        )
+        if on_backoff is not None and isinstance(error, openai.RateLimitError):
+            on_backoff(wait)  # a 429 concerns every request in flight, not just this one
+
+    return log_and_notify
+
+
+def transport_retrying(policy: RetryPolicy, on_backoff: Backoff | None = None) -> AsyncRetrying:
+    return AsyncRetrying(
         retry=retry_if_exception(is_transient),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_total_wait_s),
         wait=WaitRetryAfter(policy),
-        before_sleep=_log_before_sleep,
+        before_sleep=_before_sleep(on_backoff),
         reraise=True,
     )
 
 
-def with_transport_retries(func: Callable[..., T], policy: RetryPolicy) -> Callable[..., T]:
-    def call(*args: Any, **kwargs: Any) -> T:
-        return transport_retrying(policy)(func, *args, **kwargs)
+def with_transport_retries(
+    func: Callable[..., Awaitable[T]], policy: RetryPolicy, on_backoff: Backoff | None = None
+) -> Callable[..., Awaitable[T]]:
+    async def call(*args: Any, **kwargs: Any) -> T:
+        async for attempt in transport_retrying(policy, on_backoff):
+            with attempt:
+                return await func(*args, **kwargs)
+        raise AssertionError("unreachable: tenacity reraises the last error")
 
     return call
 

@@ -1,0 +1,154 @@
+"""Batch a corpus: bounded concurrency, cache and resume through the store, streamed output.
+
+Documents flow through a bounded queue to N workers, so memory stays flat however large the
+corpus. Each worker asks the store first (a cached result is never paid twice), else the
+model, then records the outcome (one transaction) and hands it to the sink at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from summarizer.documents import Document, ReadError
+from summarizer.pipeline import Outcome, Summarizer, read_failure
+from summarizer.pricing import PriceTable
+from summarizer.prompting import PromptError
+from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.store import RunTotals, Store
+
+logger = logging.getLogger(__name__)
+
+_RUN_UPDATE_EVERY_S = 2.0
+
+
+@dataclass
+class BatchTotals:
+    total: int | None = None
+    done: int = 0
+    failed: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced: int = 0  # documents whose model has no price
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+    def add(self, outcome: Outcome, cached: bool, cost: float | None) -> None:
+        if isinstance(outcome, FailedDocument):
+            self.failed += 1
+            return
+        self.done += 1
+        if cached:
+            self.cached += 1
+            return  # paid for in an earlier run
+        self.prompt_tokens += outcome.usage.prompt_tokens
+        self.completion_tokens += outcome.usage.completion_tokens
+        if cost is None:
+            self.unpriced += 1
+        else:
+            self.cost_usd += cost
+
+    def snapshot(self) -> RunTotals:
+        return RunTotals(
+            total=self.total,
+            done=self.done,
+            failed=self.failed,
+            cached=self.cached,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            cost_usd=None if self.unpriced else round(self.cost_usd, 6),
+        )
+
+    def describe(self) -> str:
+        seconds = time.monotonic() - self.started
+        cost = f"${self.cost_usd:.4f}" + (f" (+{self.unpriced} unpriced)" if self.unpriced else "")
+        return (
+            f"{self.finished} documents: {self.done} done ({self.cached} cached), "
+            f"{self.failed} failed · {self.prompt_tokens:,} + {self.completion_tokens:,} tokens · "
+            f"{cost} · {seconds:.1f} s"
+        )
+
+
+class ProgressView(Protocol):
+    def update(self, totals: BatchTotals) -> None: ...
+
+
+Sink = Callable[[Outcome], None]
+
+
+@dataclass
+class Batch:
+    summarizer: Summarizer
+    store: Store
+    prices: PriceTable
+    sink: Sink
+    concurrency: int
+    command: str = "batch"
+    progress: ProgressView | None = None
+    totals: BatchTotals = field(default_factory=BatchTotals)
+
+    async def run(self, documents: Iterable[Document | ReadError]) -> BatchTotals:
+        run_id = self.store.start_run(
+            self.command, self.summarizer.endpoint.model, self.summarizer.prompt.hash
+        )
+        queue: asyncio.Queue[Document | ReadError | None] = asyncio.Queue(self.concurrency * 2)
+        last_update = time.monotonic()
+
+        async def work() -> None:
+            nonlocal last_update
+            while (item := await queue.get()) is not None:
+                outcome, cached, cost = await self._process(item, run_id)
+                self.sink(outcome)
+                self.totals.add(outcome, cached, cost)
+                if self.progress is not None:
+                    self.progress.update(self.totals)
+                if time.monotonic() - last_update > _RUN_UPDATE_EVERY_S:
+                    last_update = time.monotonic()
+                    self.store.update_run(run_id, self.totals.snapshot(), finished=False)
+
+        async def feed() -> None:
+            for item in documents:
+                await queue.put(item)
+            for _ in range(self.concurrency):
+                await queue.put(None)
+
+        tasks = [asyncio.create_task(feed())]
+        tasks += [asyncio.create_task(work()) for _ in range(self.concurrency)]
+        finished = False
+        try:
+            await asyncio.gather(*tasks)
+            finished = True
+        finally:
+            for task in tasks:  # one failed or we were cancelled: stop the others too
+                task.cancel()
+            self.store.update_run(run_id, self.totals.snapshot(), finished=finished)
+        return self.totals
+
+    async def _process(
+        self, item: Document | ReadError, run_id: int
+    ) -> tuple[Outcome, bool, float | None]:
+        if isinstance(item, ReadError):
+            return read_failure(item), False, None
+        try:
+            key = self.summarizer.request_key(item)
+        except PromptError as exc:
+            return FailedDocument(id=item.id, source=item.source, error=str(exc)), False, None
+        hit = self.store.cached(key.key)
+        if hit is not None:
+            # Same text under another name or path: the result, relabelled.
+            return hit.model_copy(update={"id": item.id, "source": item.source}), True, 0.0
+        outcome = await self.summarizer.summarize(item)
+        cost = None
+        if isinstance(outcome, DocumentResult):
+            cost = self.prices.cost(outcome.model, outcome.usage)
+        self.store.save(key, outcome, cost, run_id)
+        return outcome, False, cost

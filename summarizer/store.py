@@ -1,0 +1,216 @@
+"""The SQLite store: every document's outcome, keyed by everything that determines it.
+
+It is both the cache (an identical request is never paid twice) and the resume log (a run
+killed half way picks up where it stopped). WAL mode and a busy timeout let several batch
+runs share one store; each outcome is written in its own transaction, so a kill loses at
+most the documents in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from summarizer.schemas import DocumentResult, FailedDocument
+
+Outcome = DocumentResult | FailedDocument
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outcomes (
+    cache_key TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    schema_version TEXT NOT NULL,
+    model TEXT NOT NULL,
+    params TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    outcome TEXT NOT NULL,
+    error TEXT,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL,
+    elapsed_s REAL,
+    run_id INTEGER,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outcomes_doc ON outcomes (doc_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    command TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    total INTEGER,
+    done INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    cached INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL
+);
+"""
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir("summarizer")) / "store.sqlite3"
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """Everything that determines an outcome; its hash is the cache key."""
+
+    content_sha256: str
+    prompt_hash: str
+    schema_version: str
+    model: str
+    params: str  # JSON of the request and grounding parameters, messages included by hash
+    key: str
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    total: int | None
+    done: int
+    failed: int
+    cached: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    started_at: float
+    finished_at: float | None
+    command: str
+    model: str
+    totals: RunTotals
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # autocommit off; every write below is one explicit transaction
+        self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=60000")
+        with self._transaction():
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def cached(self, key: str) -> Outcome | None:
+        """A finished result for this key; failures are not cached, they are retried."""
+        row = self._db.execute(
+            "SELECT outcome FROM outcomes WHERE cache_key = ? AND status = 'ok'", (key,)
+        ).fetchone()
+        return DocumentResult.model_validate_json(row[0]) if row else None
+
+    def save(self, key: RequestKey, outcome: Outcome, cost_usd: float | None, run_id: int) -> None:
+        usage = outcome.usage if isinstance(outcome, DocumentResult) else None
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO outcomes VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key.key,
+                    outcome.id,
+                    outcome.source,
+                    key.content_sha256,
+                    key.prompt_hash,
+                    key.schema_version,
+                    key.model,
+                    key.params,
+                    outcome.status,
+                    outcome.model_dump_json(),
+                    outcome.error if isinstance(outcome, FailedDocument) else None,
+                    usage.prompt_tokens if usage else 0,
+                    usage.completion_tokens if usage else 0,
+                    cost_usd,
+                    outcome.elapsed_s if isinstance(outcome, DocumentResult) else None,
+                    run_id,
+                    time.time(),
+                ),
+            )
+
+    def start_run(self, command: str, model: str, prompt_hash: str) -> int:
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO runs (started_at, command, model, prompt_hash) VALUES (?, ?, ?, ?)",
+                (time.time(), command, model, prompt_hash),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def update_run(self, run_id: int, totals: RunTotals, finished: bool) -> None:
+        with self._transaction():
+            self._db.execute(
+                "UPDATE runs SET total = ?, done = ?, failed = ?, cached = ?, prompt_tokens = ?,"
+                " completion_tokens = ?, cost_usd = ?, finished_at = ? WHERE id = ?",
+                (
+                    totals.total,
+                    totals.done,
+                    totals.failed,
+                    totals.cached,
+                    totals.prompt_tokens,
+                    totals.completion_tokens,
+                    totals.cost_usd,
+                    time.time() if finished else None,
+                    run_id,
+                ),
+            )
+
+    def runs(self, limit: int = 20) -> Iterator[RunRow]:
+        rows = self._db.execute(
+            "SELECT id, started_at, finished_at, command, model, total, done, failed, cached,"
+            " prompt_tokens, completion_tokens, cost_usd FROM runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        for row in rows:
+            yield RunRow(row[0], row[1], row[2], row[3], row[4], RunTotals(*row[5:]))
+
+    def count(self, status: str | None = None) -> int:
+        if status is None:
+            return int(self._db.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0])
+        query = "SELECT COUNT(*) FROM outcomes WHERE status = ?"
+        return int(self._db.execute(query, (status,)).fetchone()[0])
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error: a writer waits for the lock up front."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def params_json(values: dict[str, object]) -> str:
+    return json.dumps(values, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,279 @@
+"""Batch reliability against a real HTTP server on loopback that injects faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer.batch import Batch, BatchTotals
+from summarizer.cli import app
+from summarizer.config import RetryPolicy, Settings
+from summarizer.documents import Document, ReadError, iter_documents
+from summarizer.pipeline import Outcome, Summarizer
+from summarizer.pricing import load_prices
+from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.store import Store
+
+from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
+from .faultserver import FAULTS, FaultServer, random_faults
+
+
+@pytest.fixture(scope="module")
+def article() -> tuple[str, dict[str, Any]]:
+    """The text of an example and the completion the embedded engine recorded for it."""
+    stem = fully_grounded_example()
+    return (ARTICLES / f"{stem}.txt").read_text(encoding="utf-8"), recorded_completion(stem)
+
+
+def _corpus(text: str, count: int) -> list[Document]:
+    # Same article, distinct documents: the recorded quotes are found in every one of them.
+    return [
+        Document(id=f"doc-{i:04d}", source=f"doc-{i:04d}", text=f"{text}\nRef {i}.")
+        for i in range(count)
+    ]
+
+
+def _settings(url: str, **changes: Any) -> Settings:
+    fast = RetryPolicy(attempts=6, initial_wait_s=0.01, max_wait_s=0.05, max_total_wait_s=5)
+    values: dict[str, Any] = {
+        "base_url": url,
+        "model": "m",
+        "api_key": "test-key",
+        "request_timeout_s": 1.0,
+        "retry": fast,
+        "grounding_reasks": 0,
+    }
+    return Settings.from_env({}, **{**values, **changes})
+
+
+def _run(
+    settings: Settings, store: Store, docs: list[Document], concurrency: int
+) -> tuple[BatchTotals, list[Outcome]]:
+    outcomes: list[Outcome] = []
+
+    async def go() -> BatchTotals:
+        summarizer = Summarizer(settings)
+        job = Batch(summarizer, store, load_prices(), outcomes.append, concurrency)
+        async with summarizer:
+            return await job.run(docs)
+
+    return asyncio.run(go()), outcomes
+
+
+def test_200_documents_under_faults_end_done_or_failed_none_lost_or_duplicated(
+    tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    text, completion = article
+    docs = _corpus(text, 200)
+    with (
+        FaultServer(completion, random_faults(0.3), slow_s=2.0) as server,
+        Store(tmp_path / "s.db") as store,
+    ):
+        totals, outcomes = _run(_settings(server.url), store, docs, concurrency=16)
+        assert set(server.faults) == set(FAULTS), server.faults  # every kind was injected
+        assert server.requests > 200
+        assert store.count() == 200  # every document recorded, done or failed
+    ids = [o.id for o in outcomes]
+    assert len(ids) == 200 and set(ids) == {d.id for d in docs}
+    for outcome in outcomes:
+        assert isinstance(outcome, DocumentResult) or (
+            isinstance(outcome, FailedDocument) and outcome.error
+        )
+    assert totals.done + totals.failed == 200 and totals.done >= 190
+
+
+def test_cached_rerun_makes_zero_requests(
+    tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    text, completion = article
+    docs = _corpus(text, 30)
+    with FaultServer(completion) as server, Store(tmp_path / "s.db") as store:
+        first, _ = _run(_settings(server.url), store, docs, concurrency=8)
+        assert (first.done, first.cached, server.requests) == (30, 0, 30)
+        server.reset_counts()
+        second, outcomes = _run(_settings(server.url), store, docs, concurrency=8)
+        assert server.requests == 0
+        assert (second.done, second.cached, second.prompt_tokens) == (30, 30, 0)
+        assert sorted(o.id for o in outcomes) == [d.id for d in docs]
+        # A changed parameter is a different request: it is not served from the cache.
+        third, _ = _run(_settings(server.url, temperature=0.5), store, docs[:3], concurrency=2)
+        assert (third.cached, server.requests) == (0, 3)
+
+
+def test_failures_are_recorded_and_retried_on_the_next_run(
+    tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    text, completion = article
+    docs = _corpus(text, 5)
+    with FaultServer(completion, lambda n: "500") as server, Store(tmp_path / "s.db") as store:
+        totals, outcomes = _run(
+            _settings(server.url, retry=RetryPolicy(attempts=1)), store, docs, 2
+        )
+        assert totals.failed == 5 and store.count("failed") == 5
+        assert all("HTTP 500" in o.error for o in outcomes if isinstance(o, FailedDocument))
+        server.plan = lambda n: None
+        totals, _ = _run(_settings(server.url), store, docs, 2)
+        assert (totals.done, totals.cached) == (5, 0) and store.count("ok") == 5
+
+
+def _batch_command(corpus: Path, out: Path, store: Path, url: str, concurrency: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "summarizer",
+        "batch",
+        str(corpus),
+        "-o",
+        str(out),
+        "--store",
+        str(store),
+        "--base-url",
+        url,
+        "--model",
+        "m",
+        "--concurrency",
+        str(concurrency),
+        "--grounding-reasks",
+        "0",
+        "-q",
+    ]
+
+
+def _write_corpus(path: Path, docs: list[Document]) -> None:
+    path.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs))
+
+
+def _ok_rows(store: Path) -> int:
+    if not store.exists():
+        return 0
+    with sqlite3.connect(store, timeout=30) as db:
+        try:
+            return int(
+                db.execute("SELECT COUNT(*) FROM outcomes WHERE status = 'ok'").fetchone()[0]
+            )
+        except sqlite3.OperationalError:
+            return 0
+
+
+def test_kill_9_then_rerun_finishes_with_exactly_one_result_per_document(
+    tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    text, completion = article
+    docs = _corpus(text, 60)
+    corpus, out, store = tmp_path / "corpus.jsonl", tmp_path / "out.jsonl", tmp_path / "store.db"
+    _write_corpus(corpus, docs)
+    with FaultServer(completion, latency_s=0.2) as server:
+        command = _batch_command(corpus, out, store, server.url, concurrency=4)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while _ok_rows(store) < 12 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        finished_before = _ok_rows(store)
+        assert 12 <= finished_before < 60
+        server.reset_counts()
+        rerun = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert rerun.returncode == 0, rerun.stderr
+        assert server.requests == 60 - finished_before  # only the unfinished documents
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(line["id"] for line in lines) == [d.id for d in docs]
+    assert all(line["status"] == "ok" for line in lines)
+    assert _ok_rows(store) == 60
+
+
+def test_two_runs_share_one_store_without_locking_each_other_out(
+    tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    text, completion = article
+    docs = _corpus(text, 40)
+    corpus, store = tmp_path / "corpus.jsonl", tmp_path / "store.db"
+    _write_corpus(corpus, docs)
+    with FaultServer(completion, latency_s=0.02) as server:
+        runs = [
+            subprocess.Popen(
+                _batch_command(corpus, tmp_path / f"out{i}.jsonl", store, server.url, 8),
+                cwd=ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(2)
+        ]
+        results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in runs]
+    assert [code for code, _ in results] == [0, 0], results
+    for i in range(2):
+        assert len((tmp_path / f"out{i}.jsonl").read_text().splitlines()) == 40
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0] == 40
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_batch_cli_reads_a_directory_reports_bad_rows_and_lists_runs(
+    tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    text, completion = article
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(text)
+    (folder / "sub" / "a.txt").write_text(text + "\nAnother copy.")
+    (folder / "rows.jsonl").write_text(
+        json.dumps({"id": "r1", "text": text + "\nRow."})
+        + "\n{not json}\n"
+        + json.dumps({"id": "r3"})
+        + "\n"
+    )
+    (folder / "empty.md").write_text("")
+    out, store = tmp_path / "out.jsonl", tmp_path / "store.db"
+    runner = CliRunner()
+    with FaultServer(completion) as server:
+        result = runner.invoke(
+            app,
+            [
+                "batch",
+                str(folder),
+                "-o",
+                str(out),
+                "--store",
+                str(store),
+                "--base-url",
+                server.url,
+                "--model",
+                "gpt-4o-mini",
+                "--grounding-reasks",
+                "0",
+            ],
+        )
+    assert result.exit_code == 1, result.output
+    lines = {json.loads(line)["id"]: json.loads(line) for line in out.read_text().splitlines()}
+    assert {k for k, v in lines.items() if v["status"] == "ok"} == {"a", "sub/a", "r1"}
+    assert f"{folder / 'rows.jsonl'}:2: invalid JSON" in result.stderr
+    assert f"{folder / 'rows.jsonl'}:3: no 'text'" in result.stderr
+    assert "empty.md: file is empty" in result.stderr
+    assert "6 documents: 3 done (0 cached), 3 failed" in result.stderr
+    assert "$0.00" in result.stderr  # gpt-4o-mini is priced: a real (small) cost is reported
+    listing = runner.invoke(app, ["runs", "--store", str(store)], env={"COLUMNS": "200"})
+    assert (
+        listing.exit_code == 0 and "gpt-4o-mini" in listing.stdout and "finished" in listing.stdout
+    )
+
+
+def test_read_errors_pass_through_the_batch(tmp_path: Path) -> None:
+    items = list(iter_documents([str(tmp_path / "missing-*.txt"), str(tmp_path / "none.jsonl")]))
+    assert [type(i) for i in items] == [ReadError, ReadError]
+    assert "no files match" in str(items[0]) and "no such file" in str(items[1])
