@@ -288,3 +288,13 @@ def test_strict_drops_ungrounded_facts_and_says_so() -> None:
     assert result["grounding"]["dropped"] == 1
     assert result["grounding"]["rate"] == round((facts_recorded - 1) / facts_recorded, 4)
     assert "dropped 1 ungrounded fact(s) (--strict)" in outcome.stderr
+
+
+def test_answer_cut_at_the_token_limit_fails_clearly() -> None:
+    cut = recorded_completion(STEM)
+    cut["choices"][0]["finish_reason"] = "length"
+    with serve([Reply(200, cut)]) as (url, _script):
+        outcome = _invoke(ARTICLE, "--base-url", url, "--model", "m", "-f", "jsonl")
+    assert outcome.exit_code == 1
+    assert "cut off at the 1536-token output limit" in outcome.stderr
+    assert json.loads(outcome.stdout)["status"] == "failed"

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 import instructor
 import openai
-from instructor.core import InstructorRetryException
+from instructor.core import IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
@@ -100,6 +100,12 @@ class LLMClient:
                 temperature=self.settings.temperature,
                 max_tokens=self.settings.max_output_tokens,
             )
+        except IncompleteOutputException as exc:
+            limit = self.settings.max_output_tokens
+            raise LLMError(
+                f"the model's answer was cut off at the {limit}-token output limit "
+                "(a small model may be repeating itself)"
+            ) from exc
         except InstructorRetryException as exc:
             raise self._error(exc) from exc
         except openai.OpenAIError as exc:
