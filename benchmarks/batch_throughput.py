@@ -1,17 +1,19 @@
 """Batch throughput, cache speed and memory, against a local server with fixed latency.
 
-    python benchmarks/batch_throughput.py            # all figures (a few minutes)
+    python benchmarks/batch_throughput.py            # all figures (several minutes)
     python benchmarks/batch_throughput.py --quick    # smaller corpora
 
-Prints, measured in one run:
-1. our throughput for 500 documents at concurrency 64 against a server answering every
-   request after 200 ms, as a ratio to the ideal (64 / 0.2 s = 320 docs/s);
+The server (aiohttp on 127.0.0.1, returning a completion the embedded engine really produced)
+runs in this process; every client runs in a process of its own, so neither steals the
+other's interpreter. Prints, measured in one run:
+1. `summarizer batch` on 500 documents at concurrency 64 against 200 ms latency, as a ratio
+   to the ideal (64 / 0.2 s = 320 docs/s);
 2. the same requests sent by a baseline written the way openai-cookbook's
    api_request_parallel_processor works (asyncio + aiohttp, a task per request, capacity
-   tracking by requests per minute; its limit set to the same ideal), and our ratio to it;
-3. a cached re-run of the same corpus (docs/s, no request made);
-4. peak RSS of a batch of 1,000 and of 100,000 small documents (each in a fresh process).
-The server returns a completion the embedded engine really produced (from cassettes/).
+   tracked in requests per minute, set here to the same ideal; no validation, no grounding),
+   and our throughput relative to it;
+3. a cached re-run (docs/s; the server counts zero requests);
+4. peak RSS of a batch of 1,000 and of a larger corpus of small documents.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,43 +35,57 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.batch import Batch  # noqa: E402
-from summarizer.config import Settings  # noqa: E402
-from summarizer.documents import Document, iter_documents  # noqa: E402
-from summarizer.pipeline import Summarizer  # noqa: E402
-from summarizer.pricing import load_prices  # noqa: E402
-from summarizer.store import Store  # noqa: E402
 from tests.conftest import ARTICLES, fully_grounded_example, recorded_completion  # noqa: E402
 from tests.faultserver import FaultServer  # noqa: E402
 
 LATENCY_S = 0.2
 CONCURRENCY = 64
+_SECONDS = re.compile(r"· ([\d.]+) s · store")
 
 
-def corpus(count: int, text: str) -> Iterator[Document]:
-    for i in range(count):
-        yield Document(id=f"d{i}", source=f"d{i}", text=f"{text}\nRef {i}.")
+def write_corpus(path: Path, count: int, text: str) -> Path:
+    with path.open("w") as handle:
+        for i in range(count):
+            handle.write(json.dumps({"id": f"d{i}", "text": f"{text}\nRef {i}."}) + "\n")
+    return path
 
 
-async def run_ours(url: str, store: Store, docs: Iterator[Document], concurrency: int) -> float:
-    settings = Settings.from_env({}, base_url=url, model="m", api_key="k", grounding_reasks=0)
-    summarizer = Summarizer(settings)
-    job = Batch(summarizer, store, load_prices(), lambda _o: None, concurrency)
-    started = time.perf_counter()
-    async with summarizer:
-        totals = await job.run(docs)
-    assert totals.failed == 0, totals.describe()
-    return time.perf_counter() - started
+def run_batch(url: str, corpus: Path, store: Path, out: Path) -> float:
+    """`summarizer batch` in its own process; the seconds it reports for the batch itself."""
+    command = [
+        sys.executable,
+        "-m",
+        "summarizer",
+        "batch",
+        str(corpus),
+        "-o",
+        str(out),
+        "--store",
+        str(store),
+        "--base-url",
+        url,
+        "--model",
+        "m",
+        "--api-key",
+        "k",
+        "--concurrency",
+        str(CONCURRENCY),
+        "--grounding-reasks",
+        "0",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    match = _SECONDS.search(done.stderr)
+    if done.returncode != 0 or match is None:
+        raise RuntimeError(f"batch failed ({done.returncode}): {done.stderr[-2000:]}")
+    return float(match.group(1))
 
 
-async def run_cookbook_style(url: str, requests: list[dict[str, Any]], max_rpm: float) -> float:
+async def cookbook_style(url: str, bodies: list[dict[str, Any]], max_rpm: float) -> float:
     """The structure of api_request_parallel_processor.py, trimmed to what runs here."""
-    available = max_rpm
-    last_update = time.time()
+    available, last_update = max_rpm, time.time()
     pending: list[asyncio.Task[None]] = []
-    queue = list(requests)
+    queue = list(bodies)
     started = time.perf_counter()
-
     async with aiohttp.ClientSession() as session:
 
         async def call(body: dict[str, Any]) -> None:
@@ -89,112 +105,72 @@ async def run_cookbook_style(url: str, requests: list[dict[str, Any]], max_rpm: 
     return time.perf_counter() - started
 
 
-def rss_child(count: int) -> None:
-    """In a fresh process: batch `count` small documents from a JSONL file, print peak RSS."""
-    completion = recorded_completion(fully_grounded_example())
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "corpus.jsonl"
-        with path.open("w") as handle:
-            for i in range(count):
-                handle.write(
-                    json.dumps({"id": f"d{i}", "text": f"Short item number {i} of the corpus."})
-                    + "\n"
-                )
-        with FaultServer(completion) as server, Store(Path(tmp) / "s.db") as store:
-            out = (Path(tmp) / "out.jsonl").open("w")
-
-            async def go() -> None:
-                settings = Settings.from_env(
-                    {}, base_url=server.url, model="m", api_key="k", grounding_reasks=0
-                )
-                summarizer = Summarizer(settings)
-                job = Batch(
-                    summarizer,
-                    store,
-                    load_prices(),
-                    lambda o: out.write(o.model_dump_json() + "\n"),
-                    CONCURRENCY,
-                )
-                async with summarizer:
-                    await job.run(iter_documents([str(path)]))
-
-            started = time.perf_counter()
-            asyncio.run(go())
-            out.close()
-            seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps({"count": count, "peak_rss_mb": round(peak_mb, 1), "seconds": round(seconds, 1)})
-    )
+def run_baseline(url: str, corpus: Path, max_rpm: float) -> float:
+    command = [sys.executable, __file__, "--baseline", url, str(corpus), str(max_rpm)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
 
 
-def peak_rss(count: int) -> dict[str, float]:
-    output = subprocess.run(
-        [sys.executable, __file__, "--rss-child", str(count)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
+def peak_rss_mb(url: str, count: int, tmp: Path) -> tuple[float, float]:
+    """Peak RSS of a batch of `count` small documents, in a fresh process (after the others)."""
+    corpus = write_corpus(tmp / f"small{count}.jsonl", count, "A short item of the corpus.")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    seconds = run_batch(url, corpus, tmp / f"rss{count}.db", tmp / f"rss{count}.jsonl")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(before, after) / 1024, seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rss-child", type=int)
+    parser.add_argument("--baseline", nargs=3, metavar=("URL", "CORPUS", "RPM"))
     args = parser.parse_args()
-    if args.rss_child:
-        rss_child(args.rss_child)
+    if args.baseline:
+        url, corpus, rpm = args.baseline
+        bodies = [
+            {"model": "m", "messages": [{"role": "user", "content": json.loads(line)["text"]}]}
+            for line in Path(corpus).read_text().splitlines()
+        ]
+        print(asyncio.run(cookbook_style(url, bodies, float(rpm))))
         return
     stem = fully_grounded_example()
     text = (ARTICLES / f"{stem}.txt").read_text(encoding="utf-8")
     completion = recorded_completion(stem)
     count = 200 if args.quick else 500
+    cached_count = 2_000 if args.quick else 5_000
+    large = 5_000 if args.quick else 20_000
     ideal = CONCURRENCY / LATENCY_S
     with (
-        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryDirectory() as name,
         FaultServer(completion, latency_s=LATENCY_S) as server,
-        Store(Path(tmp) / "s.db") as store,
     ):
-        ours = asyncio.run(run_ours(server.url, store, corpus(count, text), CONCURRENCY))
-        ours_rate = count / ours
+        tmp = Path(name)
+        corpus = write_corpus(tmp / "corpus.jsonl", count, text)
+        ours = count / run_batch(server.url, corpus, tmp / "s.db", tmp / "out.jsonl")
         print(
-            f"ours: {count} docs at concurrency {CONCURRENCY}, {LATENCY_S * 1000:.0f} ms latency: "
-            f"{ours:.2f} s = {ours_rate:.1f} docs/s; ideal {ideal:.0f} docs/s; "
-            f"ratio {ours_rate / ideal:.3f}"
+            f"ours: {count} docs, concurrency {CONCURRENCY}, {LATENCY_S * 1000:.0f} ms latency: "
+            f"{ours:.1f} docs/s; ideal {ideal:.0f}; ratio {ours / ideal:.3f}"
         )
-        bodies = [server_request_body(text, i) for i in range(count)]
-        base = asyncio.run(run_cookbook_style(server.url, bodies, max_rpm=ideal * 60))
-        base_rate = count / base
+        base = count / run_baseline(server.url, corpus, ideal * 60)
         print(
-            f"cookbook-style baseline (limit {ideal * 60:,.0f} requests/min): {base:.2f} s = "
-            f"{base_rate:.1f} docs/s; ratio to ideal {base_rate / ideal:.3f}; "
-            f"ours / baseline {ours_rate / base_rate:.3f}"
+            f"cookbook-style baseline: {base:.1f} docs/s; ratio to ideal {base / ideal:.3f}; "
+            f"ours / baseline {ours / base:.3f}"
         )
-        # Fill the cache with a larger corpus (the first `count` are cached already), then time
-        # a re-run that must make no request at all.
-        cached_count = 2000 if args.quick else 5000
-        asyncio.run(run_ours(server.url, store, corpus(cached_count, text), CONCURRENCY))
+        big = write_corpus(tmp / "big.jsonl", cached_count, text)
+        run_batch(server.url, big, tmp / "s.db", tmp / "out.jsonl")  # fill the cache
         server.reset_counts()
-        cached = asyncio.run(run_ours(server.url, store, corpus(cached_count, text), CONCURRENCY))
+        cached = cached_count / run_batch(server.url, big, tmp / "s.db", tmp / "out.jsonl")
         print(
-            f"cached re-run: {cached_count} docs in {cached:.2f} s = "
-            f"{cached_count / cached:,.0f} docs/s (goal >= 1,000), {server.requests} requests"
+            f"cached re-run: {cached_count:,} docs: {cached:,.0f} docs/s (goal >= 1,000); "
+            f"{server.requests} requests"
         )
-    small, large = (1_000, 20_000) if args.quick else (1_000, 100_000)
-    a, b = peak_rss(small), peak_rss(large)
-    print(
-        f"peak RSS: {small:,} docs {a['peak_rss_mb']} MB ({a['seconds']} s); {large:,} docs "
-        f"{b['peak_rss_mb']} MB ({b['seconds']} s); growth {b['peak_rss_mb'] - a['peak_rss_mb']:.1f} MB (goal < 50 MB)"
-    )
-
-
-def server_request_body(text: str, i: int) -> dict[str, Any]:
-    return {
-        "model": "m",
-        "messages": [{"role": "user", "content": f"{text}\nRef {i}."}],
-        "temperature": 0,
-    }
+        server.latency_s = 0.0
+        small_mb, small_s = peak_rss_mb(server.url, 1_000, tmp)
+        large_mb, large_s = peak_rss_mb(server.url, large, tmp)
+        print(
+            f"peak RSS: 1,000 docs {small_mb:.0f} MB ({small_s:.0f} s); {large:,} docs "
+            f"{large_mb:.0f} MB ({large_s:.0f} s); growth {large_mb - small_mb:.1f} MB (goal < 50 MB)"
+        )
 
 
 if __name__ == "__main__":
