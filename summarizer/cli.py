@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import logging
 import sys
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +19,8 @@ from rich.table import Table
 
 from summarizer.batch import Batch, BatchTotals
 from summarizer.config import RetryPolicy, Settings, StructuredMode
-from summarizer.documents import iter_documents, read_paths
+from summarizer.documents import Document, ReadError, iter_documents, read_paths
+from summarizer.evaluation import METRICS, OURS, EvalReport, load_dataset
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import ConfigurationError, select_endpoint
@@ -270,16 +273,127 @@ def batch(
 
         progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
         job = Batch(summarizer, store, price_table, sink, in_flight, " ".join(sys.argv), progress)
-        totals = asyncio.run(_batch(job, inputs))
+        totals = asyncio.run(_batch(job, iter_documents(inputs)))
     if not quiet:
         typer.echo(f"summarizer: batch: {totals.describe()} · store {store.path}", err=True)
     if totals.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
-async def _batch(job: Batch, inputs: list[str]) -> BatchTotals:
+async def _batch(job: Batch, documents: Iterable[Document | ReadError]) -> BatchTotals:
     async with job.summarizer:
-        return await job.run(iter_documents(inputs))
+        return await job.run(documents)
+
+
+# ---- eval ---------------------------------------------------------------------------------
+
+
+@app.command("eval")
+def eval_command(
+    dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, [systems].")],
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")
+    ] = None,
+    store_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="SQLite store: an unchanged re-run is free.", show_default=False
+        ),
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    model_path: ModelPathOpt = None,
+    structured_mode: ModeOpt = None,
+    prompt: PromptOpt = None,
+    prompts_dir: PromptsDirOpt = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
+    record: Annotated[Path | None, typer.Option(help="Record the model calls.")] = None,
+    replay: Annotated[Path | None, typer.Option(help="Replay model calls (offline).")] = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score our summaries (ROUGE) against references and rank them among published systems."""
+    _setup_logging(verbose, quiet)
+    try:
+        items = load_dataset(dataset, limit)
+    except (OSError, ValueError) as exc:
+        raise _usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
+    settings = _settings(
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        model_path=model_path,
+        structured_mode=structured_mode,
+        prompt_name=prompt,
+        prompts_dir=prompts_dir,
+        request_timeout_s=timeout,
+        retries=retries,
+        record_cassette=record,
+        replay_cassette=replay,
+    )
+    summarizer = _summarizer(settings)
+    local = summarizer.endpoint.provider == "local"
+    outcomes: dict[str, Outcome] = {}
+    with Store(store_path or default_store_path()) as store:
+        job = Batch(
+            summarizer,
+            store,
+            load_prices(free=local),
+            lambda outcome: outcomes.__setitem__(outcome.id, outcome),
+            concurrency or (1 if local else REMOTE_CONCURRENCY),
+            command=" ".join(sys.argv),
+        )
+        totals = asyncio.run(_batch(job, [item.document() for item in items]))
+    report = EvalReport(
+        dataset=str(dataset),
+        model=summarizer.endpoint.model,
+        prompt={"name": summarizer.prompt.name, "hash": summarizer.prompt.hash},
+        items=items,
+        outcomes=outcomes,
+    ).to_dict(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))
+    if output:
+        output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    Console().print(eval_table(report))
+    for row in report["per_document"]:
+        if row["status"] == "failed":
+            typer.echo(f"summarizer: error: {row['id']}: {row['error']}", err=True)
+    if report["failed"]:
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def eval_table(report: dict[str, object]) -> Table:
+    systems = report["systems"]
+    assert isinstance(systems, list)
+    ordered = sorted(systems, key=lambda s: s["rouge1"], reverse=True)
+    table = Table(
+        "system",
+        "ROUGE-1",
+        "ROUGE-2",
+        "ROUGE-Lsum",
+        "words",
+        title=f"{report['summarized']} documents of {report['dataset']}",
+        caption=_rank_caption(report),
+    )
+    for system in ordered:
+        style = "bold green" if system["name"] == OURS else None
+        cells = [f"{system[m]:.2f}" for m in METRICS]
+        table.add_row(system["name"], *cells, f"{system['words']:.0f}", style=style)
+    return table
+
+
+def _rank_caption(report: dict[str, object]) -> str:
+    rank = report["rank"]
+    grounding = report["grounding"]
+    assert isinstance(rank, dict) and isinstance(grounding, dict)
+    places = ", ".join(f"{m} {rank[m]}" for m in METRICS)
+    return (
+        f"{OURS} ({report['model']}) ranks {places} of {report['ranked_among']}; "
+        f"{grounding['facts_per_document']} facts/doc, {grounding['located_rate']:.0%} located"
+    )
 
 
 # ---- runs and model -----------------------------------------------------------------------

@@ -1,0 +1,263 @@
+"""Measure our summaries against reference data and place them among published systems.
+
+A dataset is JSONL: `id`, `text`, `references` (one or more reference summaries) and
+optionally `systems` {name: {summary}} with other systems' outputs on the same article (the
+format of SummEval as distributed with BARTScore). ROUGE-1/2/Lsum F1 with stemming
+(rouge-score), averaged over a document's references, then over documents, with a bootstrap
+confidence interval over documents. Every system present and a lead-3 baseline are scored the
+same way on the same documents.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import statistics
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rouge_score import rouge_scorer
+
+from summarizer.documents import Document
+from summarizer.schemas import DocumentResult, FailedDocument, GroundingStatus
+
+METRICS = ("rouge1", "rouge2", "rougeLsum")
+OURS = "summarizer"
+LEAD3 = "lead-3"
+BOOTSTRAP_SAMPLES = 1000
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class DatasetError(ValueError):
+    """A dataset line that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    source: str
+    text: str
+    references: list[str]
+    systems: dict[str, str]
+
+    def document(self) -> Document:
+        return Document(id=self.id, source=self.source, text=self.text)
+
+
+def load_dataset(path: Path, limit: int | None = None) -> list[EvalItem]:
+    items: list[EvalItem] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if limit is not None and len(items) >= limit:
+                break
+            if line.strip():
+                items.append(_item(json.loads(line), f"{path}:{number}"))
+    if not items:
+        raise DatasetError(f"{path}: no documents")
+    return items
+
+
+def _item(row: Any, source: str) -> EvalItem:
+    if not isinstance(row, dict):
+        raise DatasetError(f"{source}: a line must be a JSON object")
+    references = row.get("references")
+    if isinstance(references, str):
+        references = [references]
+    if not row.get("id") or not row.get("text") or not references:
+        raise DatasetError(f"{source}: needs 'id', 'text' and 'references'")
+    systems = {
+        name: str(entry.get("summary", "") if isinstance(entry, dict) else entry)
+        for name, entry in (row.get("systems") or {}).items()
+    }
+    return EvalItem(str(row["id"]), source, str(row["text"]), [str(r) for r in references], systems)
+
+
+# ---- scoring ------------------------------------------------------------------------------
+
+_scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def rouge(candidate: str, references: Sequence[str]) -> dict[str, float]:
+    """F1 x 100 for each metric, averaged over the references. Lsum needs one sentence a line."""
+    candidate_lines = "\n".join(sentences(candidate))
+    totals = dict.fromkeys(METRICS, 0.0)
+    for reference in references:
+        scores = _scorer.score("\n".join(sentences(reference)), candidate_lines)
+        for metric in METRICS:
+            totals[metric] += scores[metric].fmeasure
+    return {m: 100 * totals[m] / len(references) for m in METRICS}
+
+
+def lead3(text: str) -> str:
+    return " ".join(sentences(text)[:3])
+
+
+def bootstrap_interval(
+    values: Sequence[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile interval of the mean, resampling documents with replacement."""
+    if len(values) < 2:
+        return (values[0], values[0]) if values else (0.0, 0.0)
+    rng = random.Random(seed)
+    means = sorted(statistics.fmean(rng.choices(values, k=len(values))) for _ in range(samples))
+    return means[int(0.025 * samples)], means[int(0.975 * samples) - 1]
+
+
+@dataclass(frozen=True)
+class SystemScore:
+    name: str
+    documents: int
+    mean: dict[str, float]
+    interval: dict[str, tuple[float, float]]
+    words: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "documents": self.documents,
+            **{m: round(self.mean[m], 2) for m in METRICS},
+            "ci95": {m: [round(v, 2) for v in self.interval[m]] for m in METRICS},
+            "words": round(self.words, 1),
+        }
+
+
+def score_system(
+    name: str, per_document: Sequence[dict[str, float]], words: Sequence[int]
+) -> SystemScore:
+    return SystemScore(
+        name=name,
+        documents=len(per_document),
+        mean={m: statistics.fmean(d[m] for d in per_document) for m in METRICS},
+        interval={m: bootstrap_interval([d[m] for d in per_document]) for m in METRICS},
+        words=statistics.fmean(words) if words else 0.0,
+    )
+
+
+def rank_of(name: str, systems: Sequence[SystemScore], metric: str) -> int:
+    ordered = sorted(systems, key=lambda s: s.mean[metric], reverse=True)
+    return 1 + [s.name for s in ordered].index(name)
+
+
+# ---- the report ---------------------------------------------------------------------------
+
+
+@dataclass
+class EvalReport:
+    dataset: str
+    model: str
+    prompt: dict[str, str]
+    items: list[EvalItem]
+    outcomes: dict[str, DocumentResult | FailedDocument]
+
+    def ours(self) -> list[tuple[EvalItem, DocumentResult]]:
+        return [
+            (item, outcome)
+            for item in self.items
+            if isinstance(outcome := self.outcomes.get(item.id), DocumentResult)
+        ]
+
+    def systems(self) -> list[SystemScore]:
+        """Ours, lead-3 and every published system, scored on the documents we summarized."""
+        scored = self.ours()
+        items = [item for item, _ in scored]
+        candidates: dict[str, list[str]] = {
+            OURS: [result.summary.text for _, result in scored],
+            LEAD3: [lead3(item.text) for item in items],
+        }
+        for name in sorted({n for item in items for n in item.systems}):
+            if all(name in item.systems for item in items):
+                candidates[name] = [item.systems[name] for item in items]
+        return [
+            score_system(
+                name,
+                [
+                    rouge(summary, item.references)
+                    for summary, item in zip(summaries, items, strict=True)
+                ],
+                [len(s.split()) for s in summaries],
+            )
+            for name, summaries in candidates.items()
+        ]
+
+    def grounding(self) -> dict[str, Any]:
+        counts = dict.fromkeys((s.value for s in GroundingStatus), 0)
+        facts = 0
+        for _, result in self.ours():
+            for status, n in result.grounding.counts.items():
+                counts[str(status)] += n
+            facts += len(result.facts)
+        located = facts - counts[GroundingStatus.UNGROUNDED.value]
+        return {
+            "facts": facts,
+            "facts_per_document": round(facts / max(len(self.ours()), 1), 2),
+            "counts": counts,
+            "share": {k: round(v / facts, 4) if facts else 0.0 for k, v in counts.items()},
+            "located_rate": round(located / facts, 4) if facts else 0.0,
+        }
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        for item in self.items:
+            outcome = self.outcomes.get(item.id)
+            if not isinstance(outcome, DocumentResult):
+                error = outcome.error if outcome else "not processed"
+                yield {"id": item.id, "status": "failed", "error": error}
+                continue
+            yield {
+                "id": item.id,
+                "status": "ok",
+                **{m: round(v, 2) for m, v in rouge(outcome.summary.text, item.references).items()},
+                "lead3_rouge1": round(rouge(lead3(item.text), item.references)["rouge1"], 2),
+                "words": len(outcome.summary.text.split()),
+                "reference_words": round(
+                    statistics.fmean(len(r.split()) for r in item.references), 1
+                ),
+                "facts": len(outcome.facts),
+                "grounding": {str(k): v for k, v in outcome.grounding.counts.items()},
+                "prompt_tokens": outcome.usage.prompt_tokens,
+                "completion_tokens": outcome.usage.completion_tokens,
+                "elapsed_s": outcome.elapsed_s,
+                "summary": outcome.summary.text,
+            }
+
+    def to_dict(self, cost_usd: float | None) -> dict[str, Any]:
+        systems = self.systems()
+        ours = [(item, result) for item, result in self.ours()]
+        reference_words = [len(r.split()) for item, _ in ours for r in item.references]
+        return {
+            "dataset": self.dataset,
+            "model": self.model,
+            "prompt": self.prompt,
+            "documents": len(self.items),
+            "summarized": len(ours),
+            "failed": len(self.items) - len(ours),
+            "systems": [s.as_dict() for s in systems],
+            "rank": {m: rank_of(OURS, systems, m) for m in METRICS},
+            "ranked_among": len(systems),
+            "grounding": self.grounding(),
+            "length": {
+                "summary_words": round(
+                    statistics.fmean(len(r.summary.text.split()) for _, r in ours), 1
+                )
+                if ours
+                else 0.0,
+                "reference_words": round(statistics.fmean(reference_words), 1)
+                if reference_words
+                else 0.0,
+            },
+            "usage": {
+                "prompt_tokens": sum(r.usage.prompt_tokens for _, r in ours),
+                "completion_tokens": sum(r.usage.completion_tokens for _, r in ours),
+                "seconds_per_document": round(statistics.fmean(r.elapsed_s for _, r in ours), 2)
+                if ours
+                else 0.0,
+                "cost_usd": cost_usd,
+            },
+            "per_document": list(self.rows()),
+        }
