@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import json
 import logging
+import signal
 import sys
 from collections.abc import Iterable
 from contextlib import ExitStack
@@ -450,4 +451,6 @@ def model_command(
 
 
 def main() -> None:
+    # SIGTERM unwinds like Ctrl-C: the embedded engine is stopped and the store's run closed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app()

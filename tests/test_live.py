@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +85,48 @@ def test_embedded_engine_summarizes_a_short_article() -> None:
         f"\nlive: {len(text)} chars, {outcome.elapsed_s:.1f} s, {usage.prompt_tokens} prompt + "
         f"{usage.completion_tokens} completion tokens, grounding {outcome.grounding.rate:.0%}"
     )
+
+
+PARENT_SCRIPT = """
+import json, sys, threading, time, urllib.request
+from summarizer.config import Settings
+from summarizer.llm.engine import open_local_engine
+
+engine = open_local_engine(Settings.from_env({}))
+# A long prompt: while llama.cpp reads it, polling for the parent in Python stalls.
+article = open(sys.argv[1], encoding="utf-8").read()
+body = json.dumps({"model": "local", "max_tokens": 50, "temperature": 0,
+                   "messages": [{"role": "user", "content": (article + "\\n") * 2}]})
+request = urllib.request.Request(engine.base_url + "/chat/completions", body.encode(),
+                                 {"content-type": "application/json"})
+threading.Thread(target=lambda: urllib.request.urlopen(request, timeout=600), daemon=True).start()
+time.sleep(3)  # the engine is now busy with the prompt
+print(engine._process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in state  # a zombie has already stopped
+
+
+@pytest.mark.usefixtures("embedded_engine_available")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and prctl")
+def test_engine_dies_with_its_parent_even_while_busy() -> None:
+    article = ARTICLES / "001_b9058b3b0d63c9a3.txt"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT_SCRIPT, str(article)], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    engine_pid = int(parent.stdout.readline())
+    assert _alive(engine_pid)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10  # reading the prompt alone takes far longer
+    while _alive(engine_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(engine_pid)

@@ -166,8 +166,23 @@ def open_local_engine(settings: Settings) -> LocalEngine:
     return engine
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies, even by kill -9.
+
+    Polling the parent id is not enough: while llama.cpp works on a request the Python
+    thread that would notice may not run for a minute or more.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def _serve(params: dict[str, object]) -> None:
-    """Child process: run the server until SIGTERM."""
+    """Child process: run the server until SIGTERM or until the parent is gone."""
     import xllamacpp
 
     p = xllamacpp.CommonParams()
@@ -197,5 +212,6 @@ def _serve(params: dict[str, object]) -> None:
 
 
 if __name__ == "__main__":
+    _die_with_parent()
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     _serve(json.loads(sys.argv[1]))
