@@ -13,7 +13,7 @@ other's interpreter. Prints, measured in one run:
    tracked in requests per minute, set here to the same ideal; no validation, no grounding),
    and our throughput relative to it;
 3. a cached re-run (docs/s; the server counts zero requests);
-4. peak RSS of a batch of 1,000 and of a larger corpus of small documents.
+4. peak RSS of a batch of 1,000 and of a larger corpus of small documents (`--large N`).
 """
 
 from __future__ import annotations
@@ -123,6 +123,11 @@ def peak_rss_mb(url: str, count: int, tmp: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--large",
+        type=int,
+        help="documents in the large memory run [20,000; 100,000 takes ~25 min]",
+    )
     parser.add_argument("--baseline", nargs=3, metavar=("URL", "CORPUS", "RPM"))
     args = parser.parse_args()
     if args.baseline:
@@ -138,7 +143,7 @@ def main() -> None:
     completion = recorded_completion(stem)
     count = 200 if args.quick else 500
     cached_count = 2_000 if args.quick else 5_000
-    large = 5_000 if args.quick else 20_000
+    large = args.large or (5_000 if args.quick else 20_000)
     ideal = CONCURRENCY / LATENCY_S
     with (
         tempfile.TemporaryDirectory() as name,
