@@ -295,11 +295,20 @@ class GroundingCheck:
     text: str
     reasks_left: int = 1
     reasks_used: int = 0
+    _normalized: NormalizedText | None = None
+
+    def locate_all(self, quotes: Iterable[str]) -> list[Evidence]:
+        """locate_all() on this document, normalizing it at most once across all calls:
+        every validation attempt and the final result locate quotes in the same text."""
+        locator = Locator(self.text, _normalized=self._normalized)
+        evidence = [locator.locate(q) for q in quotes]
+        self._normalized = locator._normalized
+        return evidence
 
     def complaint(self, extraction: Extraction) -> str | None:
         if self.reasks_left <= 0:
             return None
-        evidence = locate_all(self.text, (f.verbatim_quote for f in extraction.facts))
+        evidence = self.locate_all(f.verbatim_quote for f in extraction.facts)
         missing = [
             f"facts[{index}]: {item.quote!r}"
             for index, item in enumerate(evidence)

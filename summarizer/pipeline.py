@@ -14,7 +14,7 @@ from types import TracebackType
 
 from summarizer.config import Settings
 from summarizer.documents import Document, ReadError
-from summarizer.grounding import GroundingCheck, locate_all, report
+from summarizer.grounding import GroundingCheck, report
 from summarizer.llm.client import Completion, LLMClient, LLMError
 from summarizer.llm.engine import EngineError, open_local_engine
 from summarizer.llm.limits import RateLimiter
@@ -164,7 +164,7 @@ def build_result(
     elapsed_s: float,
 ) -> DocumentResult:
     extraction = completion.value
-    evidence = locate_all(document.text, (f.verbatim_quote for f in extraction.facts))
+    evidence = check.locate_all(f.verbatim_quote for f in extraction.facts)
     facts = _facts(extraction, evidence)
     dropped = 0
     if run.settings.strict:
