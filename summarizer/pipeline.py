@@ -11,6 +11,10 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from types import TracebackType
+from typing import TypeVar
+
+from openai.types.chat import ChatCompletionMessageParam
+from pydantic import BaseModel
 
 from summarizer.config import Settings
 from summarizer.documents import Document, ReadError
@@ -41,6 +45,7 @@ from summarizer.store import RequestKey, params_json
 logger = logging.getLogger(__name__)
 
 Outcome = DocumentResult | FailedDocument
+M = TypeVar("M", bound=BaseModel)
 
 
 class Summarizer:
@@ -118,6 +123,14 @@ class Summarizer:
                 error=f"unexpected error: {type(exc).__name__}: {exc}",
             )
         return build_result(document, completion, self, check, time.monotonic() - started)
+
+    async def extract(
+        self, messages: list[ChatCompletionMessageParam], response_model: type[M]
+    ) -> Completion[M]:
+        """Any other structured call of the run (a digest's summary), on the same model,
+        engine and cassette."""
+        client = await self._llm()
+        return await client.extract(messages, response_model)
 
     def _failure(self, document: Document, exc: Exception) -> FailedDocument:
         reason = str(exc)

@@ -27,14 +27,18 @@ class PromptSet:
     hash: str
 
     def render(self, document: Document) -> list[ChatCompletionMessageParam]:
-        variables = {
-            "text": document.body,
-            "title": document.title,
-            "min_facts": MIN_FACTS,
-            "max_facts": MAX_FACTS,
-            "max_key_points": MAX_KEY_POINTS,
-            "max_entities": MAX_ENTITIES,
-        }
+        return self.render_with(
+            {
+                "text": document.body,
+                "title": document.title,
+                "min_facts": MIN_FACTS,
+                "max_facts": MAX_FACTS,
+                "max_key_points": MAX_KEY_POINTS,
+                "max_entities": MAX_ENTITIES,
+            }
+        )
+
+    def render_with(self, variables: dict[str, object]) -> list[ChatCompletionMessageParam]:
         try:
             return [
                 {"role": "system", "content": self.system.render(variables).strip()},

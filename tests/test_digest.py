@@ -1,0 +1,293 @@
+"""The digest's parts on real inputs: the example articles with the results the embedded model
+recorded for them, NeuS stories for grouping, and planted sentences for the rules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from summarizer.digest.attribution import classify
+from summarizer.digest.build import DigestBuilder, sources_of
+from summarizer.digest.conflicts import Proposal, number_conflicts, person_name, verified
+from summarizer.digest.corroboration import consensus_and_single
+from summarizer.digest.models import Article, Digest
+from summarizer.digest.numbers import quantities
+from summarizer.digest.sources import Source, SourceFact, label_for
+from summarizer.digest.stories import group_stories
+from summarizer.digest.text import find_date, sentences
+from summarizer.documents import Document, read_path
+from summarizer.schemas import AttributionKind, DocumentResult, GroundingStatus
+
+from .conftest import ARTICLES, ROOT, SHARED, example_stems
+
+
+def example_pairs() -> list[tuple[Document, DocumentResult]]:
+    pairs = []
+    for stem in example_stems():
+        document = read_path(str(ARTICLES / f"{stem}.txt"))
+        assert isinstance(document, Document)
+        result = (ROOT / "examples" / "outputs" / f"{stem}.json").read_text()
+        pairs.append((document, DocumentResult.model_validate_json(result)))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def example_digest() -> Digest:
+    return asyncio.run(DigestBuilder(None).build(example_pairs()))
+
+
+# ---- text -----------------------------------------------------------------------------------
+
+
+def test_sentences_keep_offsets_and_do_not_split_abbreviations() -> None:
+    text = "U.S. President Donald Trump spoke. Sen. Ron Wyden said “no.” Then\n\nA new line"
+    found = sentences(text)
+    assert [s.text for s in found] == [
+        "U.S. President Donald Trump spoke.",
+        "Sen. Ron Wyden said “no.”",
+        "Then",
+        "A new line",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Headline\nMay, 13 2025 Benjamin Calderwood\n", "2025-05-13"),
+        ("Posted 13 May 2025 by staff", "2025-05-13"),
+        ("Updated: October 7, 2023.", "2023-10-07"),
+        ("2025-10-04T10:00 report", "2025-10-04"),
+        ("No date here at all", None),
+    ],
+)
+def test_find_date(text: str, expected: str | None) -> None:
+    found = find_date(text)
+    assert (found.isoformat() if found else None) == expected
+
+
+def test_labels_go_past_z() -> None:
+    assert [label_for(i) for i in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "AB"]
+
+
+# ---- numbers and conflicts -------------------------------------------------------------------
+
+
+def _one(text: str):  # type: ignore[no-untyped-def]
+    (quantity,) = quantities(text)
+    return quantity
+
+
+def test_same_thing_different_figures_contradict() -> None:
+    held = _one("the 59 Israeli hostages still held by Hamas")
+    remaining = _one("the release of 48 remaining Israeli hostages.")
+    taken = _one("and 250 taken hostage in a barbaric assault")
+    assert held.contradicts(remaining)
+    assert not held.contradicts(taken)  # taken in 2023 is not held now
+    assert not remaining.contradicts(taken)
+
+
+def test_qualified_figures_that_can_both_be_true_do_not_contradict() -> None:
+    assert not _one("over 1,200 civilians were killed").contradicts(_one("1,300 civilians"))
+    assert not _one("some 250 people were seized").contradicts(_one("240 people were seized"))
+    assert _one("exactly 250 people were seized").contradicts(_one("240 people were seized"))
+    assert quantities("on October 7, 2023 in Gaza") == []  # a date is not a quantity
+
+
+def test_example_articles_conflict_on_hostages_and_on_trumps_office(example_digest: Digest) -> None:
+    (story,) = example_digest.stories
+    by_kind = {c.kind: c for c in story.conflicts}
+    hostages = by_kind["number"]
+    assert {s.value for s in hostages.sides} == {
+        "59 Israeli hostages still held",
+        "48 remaining Israeli hostages",
+    }
+    office = by_kind["title"]
+    assert {s.value for s in office.sides} >= {"former U.S. President", "U.S. President"}
+    for conflict in story.conflicts:
+        for side in conflict.sides:
+            article = example_digest.article(side.article)
+            assert article.text[side.quote.start : side.quote.end] == side.quote.text
+            assert side.value in side.quote.text
+    assert "publication date" in office.note
+
+
+def test_dates_that_differ_are_called_out() -> None:
+    a = _source("A", "Hamas still holds 59 hostages in Gaza, officials said.", "2025-05-13")
+    b = _source("B", "Hamas still holds 48 hostages in Gaza, officials said.", "2025-10-04")
+    (conflict,) = number_conflicts([a, b])
+    assert conflict.dates_differ
+    assert "2025-05-13, 2025-10-04" in conflict.note and "change over time" in conflict.note
+
+
+def test_model_proposed_conflicts_stand_only_on_their_quotes() -> None:
+    a = _source("A", "The talks were held in Cairo on Friday, officials said.")
+    b = _source("B", "The talks were held in Doha on Friday, officials said.")
+    fa, fb = _fact(a), _fact(b)
+    assert verified(Proposal("venue", fa, "Cairo", fb, "Doha"), {"A": a, "B": b}) is not None
+    assert verified(Proposal("venue", fa, "Cairo", fb, "Paris"), {"A": a, "B": b}) is None
+    assert verified(Proposal("venue", fa, "Cairo", fb, "cairo"), {"A": a, "B": b}) is None
+    assert verified(Proposal("venue", fa, "Cairo", fa, "Friday"), {"A": a, "B": b}) is None
+
+
+def test_person_name_drops_the_office_a_model_put_in_front() -> None:
+    assert person_name("U. S. President Donald Trump") == "Donald Trump"
+    assert person_name("Israeli Prime Minister Benjamin Netanyahu") == "Benjamin Netanyahu"
+    assert person_name("Edan Alexander") == "Edan Alexander"
+
+
+# ---- consensus, single source, attribution ------------------------------------------------------
+
+
+def test_a_fact_told_by_two_outlets_is_consensus_and_others_single_source() -> None:
+    a = _source(
+        "A",
+        "Israeli and Hamas negotiators met in Doha on Friday to resume ceasefire talks. "
+        "The weather in the city was unusually warm for the season.",
+    )
+    b = _source(
+        "B",
+        "Negotiators for Israel and Hamas resumed ceasefire talks in Doha on Friday, "
+        "diplomats said. Egypt sent a delegation of security officials to observe.",
+    )
+    consensus, single = consensus_and_single([a, b])
+    (agreed,) = consensus
+    assert agreed.articles == ["A", "B"]
+    assert {q.article for q in agreed.evidence} == {"A", "B"}
+    assert all(q.text in (a.article.text + b.article.text) for q in agreed.evidence)
+    assert len(single) == 0 or all(s.article in "AB" for s in single)
+
+
+def test_examples_consensus_quotes_are_spans_and_single_source_are_the_rest(
+    example_digest: Digest,
+) -> None:
+    (story,) = example_digest.stories
+    assert story.consensus and story.single_source
+    for fact in story.consensus:
+        assert len(fact.articles) >= 2
+        for quote in fact.evidence:
+            assert example_digest.article(quote.article).text[quote.start : quote.end] == quote.text
+    shown = {q.fact for c in story.consensus for q in c.evidence} | {
+        s.evidence.fact for s in story.single_source
+    }
+    assert story.not_shown == 1  # the one ungrounded fact of 000 is never shown
+    assert all(ref.split(".")[0] in story.articles for ref in shown if ref is not None)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "name"),
+    [
+        (
+            "Sources close to both leaders confirm the conversation centered on a plan.",
+            "anonymous",
+            None,
+        ),
+        ("Trump afterward said the call “went very well” on Friday.", "named", "Trump"),
+        ("According to Axios, the confrontation occurred on Friday.", "named", "Axios"),
+        ("Netanyahu reportedly responded with skepticism to the offer.", "anonymous", None),
+        ("Officials said Netanyahu will travel to Washington next week.", "anonymous", None),
+        (
+            "The negotiations, under Egyptian and Qatari mediation, are the most serious yet.",
+            "outlet",
+            None,
+        ),
+    ],
+)
+def test_attribution_is_read_off_the_quotes_sentence(
+    sentence: str, kind: str, name: str | None
+) -> None:
+    source = _source("A", sentence)
+    assert classify(source, _fact(source)) == (AttributionKind(kind), name)
+
+
+def test_example_attribution_profiles_count_every_shown_fact(example_digest: Digest) -> None:
+    (story,) = example_digest.stories
+    profiles = {p.article: p for p in story.attribution}
+    assert set(profiles) == {"A", "B", "C", "D", "E"}
+    assert profiles["B"].counts["anonymous"] >= 1  # "Sources close to both leaders confirm"
+    assert "Axios" in profiles["C"].named_sources
+
+
+# ---- stories ---------------------------------------------------------------------------------
+
+
+def test_the_example_articles_are_one_story() -> None:
+    texts = [(ARTICLES / f"{stem}.txt").read_text() for stem in example_stems()]
+    assert group_stories(texts) == [list(range(len(texts)))]
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "neus_dev.jsonl").is_file(), reason="no NeuS data")
+def test_mixed_stories_are_told_apart() -> None:
+    rows = [json.loads(line) for line in (SHARED / "eval" / "neus_dev.jsonl").open()][:5]
+    neus = [f"{a['title']}\n{a['text']}" for row in rows for a in row["articles"]]
+    examples = [(ARTICLES / f"{stem}.txt").read_text() for stem in example_stems()]
+    groups = group_stories(examples + neus)
+    assert [0, 1, 2, 3, 4] in groups  # the examples together, apart from the NeuS stories
+    together = sum(
+        any(set(range(5 + 3 * i, 8 + 3 * i)) <= set(g) for g in groups) for i in range(5)
+    )
+    assert together >= 3  # most NeuS stories' three outlets found each other
+
+
+def test_extractive_summary_cites_facts_that_exist(example_digest: Digest) -> None:
+    (story,) = example_digest.stories
+    assert story.summary_method == "extractive"
+    refs = {
+        f"{a.label}.{f.id}"
+        for a, (_, result) in zip(example_digest.articles, example_pairs(), strict=True)
+        for f in result.facts
+        if f.evidence.status != GroundingStatus.UNGROUNDED
+    }
+    assert story.summary and all(set(s.facts) <= refs for s in story.summary)
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _source(label: str, text: str, date: str | None = None) -> Source:
+    """A source whose one fact quotes its first sentence."""
+    first = sentences(text)[0]
+    result = {
+        "id": label,
+        "source": f"{label}.txt",
+        "sha256": "0" * 64,
+        "summary": {"headline": "h", "text": "t", "key_points": []},
+        "facts": [
+            {
+                "id": "f1",
+                "type": "event",
+                "statement": first.text,
+                "attribution": {"kind": "outlet"},
+                "evidence": {
+                    "quote": first.text,
+                    "start": first.start,
+                    "end": first.end,
+                    "status": "exact",
+                },
+            }
+        ],
+        "entities": [],
+        "grounding": {"counts": {}, "rate": 1.0},
+        "model": "m",
+        "provider": "local",
+        "prompt": {"name": "default", "hash": "0"},
+        "usage": {},
+        "elapsed_s": 0.0,
+    }
+    article = Article(label=label, id=label, source=f"{label}.txt", date=date, text=text)
+    return Source(article, DocumentResult.model_validate(result))
+
+
+def _fact(source: Source) -> SourceFact:
+    return source.facts[0]
+
+
+def test_sources_of_keeps_failures_apart() -> None:
+    from summarizer.schemas import FailedDocument
+
+    (document, result), *_ = example_pairs()
+    failure = FailedDocument(id="x", source="x.txt", error="bad")
+    sources, failed = sources_of([(document, result), (document, failure)])
+    assert [s.label for s in sources] == ["A"] and failed == [failure]
