@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Literal, Protocol, TextIO
 
+from summarizer.digest.models import Digest
 from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.writers.digest_html import render_digest_html
+from summarizer.writers.digest_markdown import render_digest_markdown
 from summarizer.writers.markdown import render_markdown
 
 OutputFormat = Literal["markdown", "json", "jsonl"]
@@ -74,3 +77,12 @@ def open_writer(output_format: OutputFormat, stream: TextIO) -> Writer:
         "jsonl": JsonLinesWriter,
     }
     return writers[output_format](stream)
+
+
+def render_digest(digest: Digest, output_format: str) -> str:
+    """The digest as markdown, JSON or one self-contained HTML page."""
+    if output_format == "html":
+        return render_digest_html(digest)
+    if output_format == "json":
+        return digest.model_dump_json(indent=2) + "\n"
+    return render_digest_markdown(digest)

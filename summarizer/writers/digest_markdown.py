@@ -1,0 +1,102 @@
+"""The digest for the terminal: per story its summary, consensus, conflicts, single-source
+claims and attribution profile; quotes verbatim with their article and offsets."""
+
+from __future__ import annotations
+
+from summarizer.digest.models import (
+    Conflict,
+    ConsensusFact,
+    Digest,
+    Quote,
+    SingleSourceClaim,
+    Story,
+)
+from summarizer.schemas import AttributionKind
+
+MAX_QUOTE_SHOWN = 240
+
+
+def render_digest_markdown(digest: Digest) -> str:
+    lines = ["# Digest", "", *_sources(digest)]
+    for story in digest.stories:
+        lines += ["", *_story(story)]
+    if digest.failed:
+        lines += ["", "## Not included", ""]
+        lines += [f"- {f.source}: {f.error}" for f in digest.failed]
+    return "\n".join(lines) + "\n"
+
+
+def _sources(digest: Digest) -> list[str]:
+    lines = ["| | article | published | title |", "| --- | --- | --- | --- |"]
+    for a in digest.articles:
+        lines.append(f"| {a.label} | {a.source} | {a.date or 'unknown'} | {a.title or ''} |")
+    return lines
+
+
+def _story(story: Story) -> list[str]:
+    lines = [
+        f"## {story.id}: {story.headline}",
+        "",
+        f"*Articles {', '.join(story.articles)} · {_method(story.summary_method)}*",
+        "",
+        *(f"{s.text} [{', '.join(s.facts)}]" for s in story.summary),
+        "",
+        f"### Consensus ({len(story.consensus)})",
+        "",
+        *(line for c in story.consensus for line in _consensus(c)),
+        f"### Conflicts ({len(story.conflicts)})",
+        "",
+        *(line for c in story.conflicts for line in _conflict(c)),
+        f"### Single-source claims ({len(story.single_source)})",
+        "",
+        *(line for s in story.single_source for line in _single(s)),
+        "### Attribution",
+        "",
+        "| article | named | anonymous | outlet | named sources |",
+        "| --- | ---: | ---: | ---: | --- |",
+        *(
+            f"| {p.article} | {p.counts.get(AttributionKind.NAMED, 0)} | "
+            f"{p.counts.get(AttributionKind.ANONYMOUS, 0)} | "
+            f"{p.counts.get(AttributionKind.OUTLET, 0)} | {', '.join(p.named_sources)} |"
+            for p in story.attribution
+        ),
+    ]
+    if story.not_shown:
+        lines += ["", f"*{story.not_shown} fact(s) not shown: evidence not found in the source.*"]
+    return lines
+
+
+def _consensus(fact: ConsensusFact) -> list[str]:
+    head = f"- **{fact.statement}** ({', '.join(fact.articles)}; similarity ≥ {fact.similarity})"
+    return [head, *(f"  - {_quote(q)}" for q in fact.evidence), ""]
+
+
+def _conflict(conflict: Conflict) -> list[str]:
+    head = f"- **{conflict.topic}** ({conflict.kind}, found by {conflict.proposed_by})"
+    sides = [
+        f"  - {s.article}{f' ({s.date})' if s.date else ''}: **{s.value}** — "
+        + _quote(s.quote, around=s.value)
+        for s in conflict.sides
+    ]
+    return [head, *sides, f"  - note: {conflict.note}", ""]
+
+
+def _single(claim: SingleSourceClaim) -> list[str]:
+    return [f"- {claim.article}: {claim.statement}", f"  - {_quote(claim.evidence)}", ""]
+
+
+def _method(method: str) -> str:
+    if method == "model":
+        return "summary written by the model from the facts it cites"
+    return "summary made of the best-attested facts (the model's was unusable or not asked for)"
+
+
+def _quote(quote: Quote, around: str | None = None) -> str:
+    """The quote, shortened around `around` (a conflict's value) when it is long."""
+    text = " ".join(quote.text.split())
+    if len(text) > MAX_QUOTE_SHOWN:
+        middle = max(text.find(around), 0) + len(around) // 2 if around else 0
+        start = max(0, min(middle - MAX_QUOTE_SHOWN // 2, len(text) - MAX_QUOTE_SHOWN))
+        end = start + MAX_QUOTE_SHOWN
+        text = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    return f"{quote.article} “{text}” (chars {quote.start}-{quote.end}, {quote.status})"
