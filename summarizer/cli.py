@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Literal, TextIO
 
 import typer
 from rich.console import Console
@@ -20,18 +20,20 @@ from rich.table import Table
 
 from summarizer.batch import Batch, BatchTotals
 from summarizer.config import RetryPolicy, Settings, StructuredMode
+from summarizer.digest.build import DigestBuilder
+from summarizer.digest.models import Digest
 from summarizer.documents import Document, ReadError, iter_documents, read_paths
 from summarizer.evaluation import METRICS, OURS, EvalReport, load_dataset
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import ConfigurationError, select_endpoint
-from summarizer.pipeline import Outcome, Summarizer, summarize_all
+from summarizer.pipeline import Outcome, Summarizer, read_failure, summarize_all
 from summarizer.pricing import PriceError, load_prices
 from summarizer.progress import open_progress
 from summarizer.prompting import PromptError
 from summarizer.schemas import FailedDocument
 from summarizer.store import Store, default_store_path
-from summarizer.writers import JsonLinesWriter, OutputFormat, open_writer
+from summarizer.writers import JsonLinesWriter, OutputFormat, open_writer, render_digest
 
 app = typer.Typer(
     help="Summaries and facts from articles, each fact's evidence located in the source.",
@@ -395,6 +397,101 @@ def _rank_caption(report: dict[str, object]) -> str:
         f"{OURS} ({report['model']}) ranks {places} of {report['ranked_among']}; "
         f"{grounding['facts_per_document']} facts/doc, {grounding['located_rate']:.0%} located"
     )
+
+
+# ---- digest -------------------------------------------------------------------------------
+
+DigestFormat = Literal["markdown", "json", "html"]
+
+
+@app.command()
+def digest(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Articles: files, directories, globs, .jsonl or .csv.")
+    ],
+    output_format: Annotated[
+        DigestFormat | None,
+        typer.Option("--format", "-f", help="markdown (default on a terminal), json or html."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    store_path: Annotated[
+        Path | None,
+        typer.Option("--store", help="SQLite store of per-article results.", show_default=False),
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
+    extractive: Annotated[
+        bool,
+        typer.Option(
+            "--extractive", help="Summarize stories from their facts, without a model call."
+        ),
+    ] = False,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    model_path: ModelPathOpt = None,
+    structured_mode: ModeOpt = None,
+    prompt: PromptOpt = None,
+    prompts_dir: PromptsDirOpt = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
+    record: Annotated[Path | None, typer.Option(help="Record the model calls.")] = None,
+    replay: Annotated[Path | None, typer.Option(help="Replay model calls (offline).")] = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Across sources: stories, consensus, conflicts, single-source claims, attribution."""
+    _setup_logging(verbose, quiet)
+    if record and replay:
+        raise _usage_error("--record and --replay cannot be used together")
+    settings = _settings(
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        model_path=model_path,
+        structured_mode=structured_mode,
+        prompt_name=prompt,
+        prompts_dir=prompts_dir,
+        request_timeout_s=timeout,
+        retries=retries,
+        record_cassette=record,
+        replay_cassette=replay,
+    )
+    summarizer = _summarizer(settings)
+    try:
+        builder = DigestBuilder(None if extractive else summarizer)
+    except PromptError as exc:
+        raise _usage_error(str(exc)) from None
+    local = summarizer.endpoint.provider == "local"
+    items = list(iter_documents(inputs))
+    with Store(store_path or default_store_path()) as store:
+        job = Batch(
+            summarizer,
+            store,
+            load_prices(free=local),
+            lambda outcome: None,
+            concurrency or (1 if local else REMOTE_CONCURRENCY),
+            command=" ".join(sys.argv),
+        )
+        result = asyncio.run(_digest(job, items, builder))
+    for failure in result.failed:
+        _report_failure(failure)
+    with ExitStack() as stack:
+        stream = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+        chosen = output_format or ("markdown" if stream.isatty() else "json")
+        stream.write(render_digest(result, chosen))
+    if result.failed:
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+async def _digest(job: Batch, items: list[Document | ReadError], builder: DigestBuilder) -> Digest:
+    outcomes: dict[str, Outcome] = {}
+    job.sink = lambda outcome: outcomes.__setitem__(outcome.source, outcome)
+    async with job.summarizer:
+        await job.run(items)
+        documents = [item for item in items if isinstance(item, Document)]
+        digest = await builder.build([(d, outcomes[d.source]) for d in documents])
+    read_failures = [read_failure(item) for item in items if isinstance(item, ReadError)]
+    return digest.model_copy(update={"failed": read_failures + digest.failed})
 
 
 # ---- runs and model -----------------------------------------------------------------------
