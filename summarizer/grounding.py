@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from summarizer.schemas import Evidence, Extraction, GroundingReport, GroundingStatus
@@ -37,6 +38,10 @@ _DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-")
 # valid, and tokenized text puts spaces around them ("team 's").
 _IGNORED = set("'\"\u2018\u2019\u201a\u201b\u2032\u00b4`\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb")
 _IGNORED |= {"\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff"}
+# Whether each code point below 0x10000 survives normalization (none above is dropped).
+_KEPT = np.ones(0x10000, dtype=bool)
+_KEPT[[ord(c) for c in _IGNORED]] = False
+_KEPT[[c for c in range(0x10000) if chr(c).isspace()]] = False
 # Stripped from the ends of a quote: models wrap quotes in quote marks or end them with a period.
 _QUOTE_TRIM = " \t\r\n\"'.,;:\u2018\u2019\u201c\u201d"
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\.\s*\.\s*\.|\u2026)\s*")
@@ -57,12 +62,15 @@ class NormalizedText:
 
     def word_starts(self) -> list[int]:
         """Indices where something (a space, a quotation mark) was dropped just before."""
-        o = self.origin
-        return [i for i in range(len(o)) if i == 0 or o[i] - o[i - 1] > 1]
+        return [0, *self._gaps()] if self.origin else []
 
     def word_ends(self) -> list[int]:
-        o = self.origin
-        return [i for i in range(1, len(o) + 1) if i == len(o) or o[i] - o[i - 1] > 1]
+        return [*self._gaps(), len(self.origin)] if self.origin else []
+
+    def _gaps(self) -> list[int]:
+        """Each i where origin jumps from i-1 to i by more than one character."""
+        jumps = np.flatnonzero(np.diff(np.asarray(self.origin)) > 1) + 1
+        return [int(i) for i in jumps]
 
 
 def normalize(text: str) -> NormalizedText:
@@ -73,6 +81,32 @@ def normalize(text: str) -> NormalizedText:
     Each character is normalized on its own, so normalize(text[a:b]) is a slice of
     normalize(text): spans map back to the original exactly.
     """
+    if _lowers_alike(text):
+        return _normalize_fast(text)
+    return _normalize_each(text)
+
+
+def _lowers_alike(text: str) -> bool:
+    """Whether lower-casing the whole text equals lower-casing each character: true unless a
+    character grows when lowered ('\u0130') or depends on its neighbours (final sigma)."""
+    return "\u03a3" not in text and len(text.lower()) == len(text)
+
+
+_DROP_OR_MAP = str.maketrans({**dict.fromkeys(_IGNORED), **_DASHES, "\u2026": "..."})
+
+
+def _normalize_fast(text: str) -> NormalizedText:
+    """The same as _normalize_each, in whole-string and array operations: a batch normalizes
+    every document, and the per-character loop took ~10 ms for an 8,000-character article."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    kept = (codes > 0xFFFF) | _KEPT[np.minimum(codes, 0xFFFF)]
+    widths = np.where(codes == ord("\u2026"), 3, 1)
+    origin = np.repeat(np.flatnonzero(kept), widths[kept])
+    normalized = "".join(text.lower().translate(_DROP_OR_MAP).split())
+    return NormalizedText(normalized, origin.tolist())
+
+
+def _normalize_each(text: str) -> NormalizedText:
     chars: list[str] = []
     origin: list[int] = []
     for offset, raw in enumerate(text):

@@ -291,3 +291,20 @@ def test_every_fuzzy_span_is_similar_to_its_quote(data: st.DataObject) -> None:
         assert fuzz.ratio(span, needle) >= 85
     else:
         assert_span_holds(text, evidence)
+
+
+_TRICKY = "aZ \t\n\u00a0\u2026\u2014\u2013'\"“”‘’\u00ad\u200bÉßİΣς.,-\U0001f600\u3000"
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY) | st.characters(), max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_fast_normalization_equals_the_character_by_character_one(text: str) -> None:
+    from summarizer.grounding import _normalize_each
+
+    assert normalize(text) == _normalize_each(text)
+    fast = normalize(text)
+    o = fast.origin
+    assert fast.word_starts() == [i for i in range(len(o)) if i == 0 or o[i] - o[i - 1] > 1]
+    assert fast.word_ends() == [
+        i for i in range(1, len(o) + 1) if i == len(o) or o[i] - o[i - 1] > 1
+    ]
