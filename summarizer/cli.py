@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+import tempfile
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import replace
@@ -20,14 +21,13 @@ from rich.table import Table
 
 from summarizer.batch import Batch, BatchTotals
 from summarizer.config import RetryPolicy, Settings, StructuredMode
-from summarizer.digest.build import DigestBuilder
-from summarizer.digest.models import Digest
+from summarizer.digest.build import DigestBuilder, run_digest
 from summarizer.documents import Document, ReadError, iter_documents, read_paths
 from summarizer.evaluation import METRICS, OURS, EvalReport, load_dataset
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import ConfigurationError, select_endpoint
-from summarizer.pipeline import Outcome, Summarizer, read_failure, summarize_all
+from summarizer.pipeline import Outcome, Summarizer, summarize_all
 from summarizer.pricing import PriceError, load_prices
 from summarizer.progress import open_progress
 from summarizer.prompting import PromptError
@@ -109,6 +109,14 @@ def _summarizer(settings: Settings, limiter: RateLimiter | None = None) -> Summa
         return Summarizer(settings, limiter)
     except (ConfigurationError, PromptError) as exc:
         raise _usage_error(str(exc)) from None
+
+
+def _store(path: Path | None, record: Path | None) -> Store:
+    """The store; when recording a cassette and none is named, a fresh one, so that every
+    call is made and recorded rather than answered from an earlier run's cache."""
+    if path is None and record is not None:
+        path = Path(tempfile.mkdtemp(prefix="summarizer-record-")) / "store.sqlite3"
+    return Store(path or default_store_path())
 
 
 def _report_failure(outcome: FailedDocument) -> None:
@@ -341,7 +349,8 @@ def eval_command(
     summarizer = _summarizer(settings)
     local = summarizer.endpoint.provider == "local"
     outcomes: dict[str, Outcome] = {}
-    with Store(store_path or default_store_path()) as store:
+    with ExitStack() as stack:
+        store = stack.enter_context(_store(store_path, record))
         job = Batch(
             summarizer,
             store,
@@ -463,7 +472,8 @@ def digest(
         raise _usage_error(str(exc)) from None
     local = summarizer.endpoint.provider == "local"
     items = list(iter_documents(inputs))
-    with Store(store_path or default_store_path()) as store:
+    with ExitStack() as stack:
+        store = stack.enter_context(_store(store_path, record))
         job = Batch(
             summarizer,
             store,
@@ -472,7 +482,7 @@ def digest(
             concurrency or (1 if local else REMOTE_CONCURRENCY),
             command=" ".join(sys.argv),
         )
-        result = asyncio.run(_digest(job, items, builder))
+        result = asyncio.run(run_digest(job, items, builder))
     for failure in result.failed:
         _report_failure(failure)
     with ExitStack() as stack:
@@ -481,17 +491,6 @@ def digest(
         stream.write(render_digest(result, chosen))
     if result.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
-
-
-async def _digest(job: Batch, items: list[Document | ReadError], builder: DigestBuilder) -> Digest:
-    outcomes: dict[str, Outcome] = {}
-    job.sink = lambda outcome: outcomes.__setitem__(outcome.source, outcome)
-    async with job.summarizer:
-        await job.run(items)
-        documents = [item for item in items if isinstance(item, Document)]
-        digest = await builder.build([(d, outcomes[d.source]) for d in documents])
-    read_failures = [read_failure(item) for item in items if isinstance(item, ReadError)]
-    return digest.model_copy(update={"failed": read_failures + digest.failed})
 
 
 # ---- runs and model -----------------------------------------------------------------------

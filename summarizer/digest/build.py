@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from summarizer.batch import Batch
 from summarizer.digest.attribution import profile
 from summarizer.digest.conflicts import number_conflicts, person_name, title_conflicts, verified
 from summarizer.digest.corroboration import consensus_and_single
@@ -21,15 +22,30 @@ from summarizer.digest.summary import (
     prompt_variables,
     proposals,
 )
-from summarizer.documents import Document
+from summarizer.documents import Document, ReadError
 from summarizer.llm.client import Completion, LLMError
 from summarizer.llm.engine import EngineError
 from summarizer.llm.model_store import ModelError
-from summarizer.pipeline import Outcome, Summarizer
+from summarizer.pipeline import Outcome, Summarizer, read_failure
 from summarizer.prompting import PromptError, PromptSet, load_prompt_set
 from summarizer.schemas import EntityType, FailedDocument, Usage
 
 logger = logging.getLogger(__name__)
+
+
+async def run_digest(
+    job: Batch, items: Sequence[Document | ReadError], builder: DigestBuilder
+) -> Digest:
+    """Every article through the batch (store, cache), then the digest of those summarized;
+    inputs that could not be read or summarized are listed as failed."""
+    outcomes: dict[str, Outcome] = {}
+    job.sink = lambda outcome: outcomes.__setitem__(outcome.source, outcome)
+    async with job.summarizer:
+        await job.run(items)
+        documents = [item for item in items if isinstance(item, Document)]
+        digest = await builder.build([(d, outcomes[d.source]) for d in documents])
+    read_failures = [read_failure(item) for item in items if isinstance(item, ReadError)]
+    return digest.model_copy(update={"failed": read_failures + digest.failed})
 
 
 def sources_of(
