@@ -3,23 +3,36 @@
     python scripts/record_examples.py            # all of examples/articles/*.txt
     python scripts/record_examples.py 002_f8c6bddbe5b99dbe
     python scripts/record_examples.py --render   # only re-render the markdown from the json
+    python scripts/record_examples.py --digest   # the digest of all five, in one cassette
 
 Uses whatever endpoint the environment selects (the embedded engine when no key or base
 URL is set). Each article gets cassettes/examples/<stem>.yaml and examples/outputs/<stem>.{json,md}.
+The digest gets cassettes/digest/examples.yaml (its articles' calls and the story's call, so
+that `summarizer digest examples/articles --replay` works on a fresh machine) and
+examples/outputs/digest.{md,json,html,png} (the picture where Chromium is installed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
+from summarizer.batch import Batch
 from summarizer.config import Settings
-from summarizer.documents import read_path
+from summarizer.digest.build import DigestBuilder, run_digest
+from summarizer.documents import iter_documents, read_path
 from summarizer.pipeline import Summarizer
+from summarizer.pricing import load_prices
 from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.writers import to_dict
+from summarizer.store import Store
+from summarizer.writers import render_digest, to_dict
 from summarizer.writers.markdown import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,8 +73,41 @@ def record(article: Path) -> bool:
     return True
 
 
+def record_digest() -> bool:
+    cassette = ROOT / "cassettes" / "digest" / "examples.yaml"
+    settings = Settings.from_env(record_cassette=cassette)
+    summarizer = Summarizer(settings)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "s.sqlite3") as store:
+        job = Batch(summarizer, store, load_prices(free=True), lambda _: None, concurrency=1)
+        items = list(iter_documents(["examples/articles"]))
+        digest = asyncio.run(run_digest(job, items, DigestBuilder(summarizer)))
+    for output_format, suffix in (("markdown", "md"), ("json", "json"), ("html", "html")):
+        (OUTPUTS / f"digest.{suffix}").write_text(render_digest(digest, output_format))
+    chromium = shutil.which("chromium")
+    if chromium:
+        page = (OUTPUTS / "digest.html").resolve().as_uri()
+        subprocess.run(
+            [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             f"--screenshot={OUTPUTS / 'digest.png'}", "--window-size=1280,2400", page],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+    story_counts = [
+        (len(s.consensus), len(s.conflicts), len(s.single_source)) for s in digest.stories
+    ]
+    print(
+        f"digest: {time.monotonic() - started:.0f} s, {len(digest.stories)} stories "
+        f"(consensus, conflicts, single-source: {story_counts}), "
+        f"{len(digest.failed)} failed, story calls {digest.usage.prompt_tokens} + "
+        f"{digest.usage.completion_tokens} tokens"
+    )
+    return not digest.failed
+
+
 def main(stems: list[str]) -> int:
     articles = sorted((ROOT / "examples" / "articles").glob("*.txt"))
+    if stems == ["--digest"]:
+        return 0 if record_digest() else 1
     if stems == ["--render"]:
         for article in articles:
             render(article.stem)
@@ -72,4 +118,5 @@ def main(stems: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    os.chdir(ROOT)  # documents are named by their path relative to the repository
     raise SystemExit(main(sys.argv[1:]))
