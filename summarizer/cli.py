@@ -21,9 +21,7 @@ from rich.table import Table
 
 from summarizer.batch import Batch, BatchTotals
 from summarizer.config import RetryPolicy, Settings, StructuredMode
-from summarizer.digest.build import DigestBuilder, run_digest
 from summarizer.documents import Document, ReadError, iter_documents, read_paths
-from summarizer.evaluation import METRICS, OURS, EvalReport, load_dataset
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import ConfigurationError, select_endpoint
@@ -328,6 +326,8 @@ def eval_command(
     quiet: QuietOpt = False,
 ) -> None:
     """Score our summaries (ROUGE) against references and rank them among published systems."""
+    from summarizer.evaluation import EvalReport, load_dataset  # rouge-score loads nltk: slow
+
     _setup_logging(verbose, quiet)
     try:
         items = load_dataset(dataset, limit)
@@ -378,6 +378,8 @@ def eval_command(
 
 
 def eval_table(report: dict[str, object]) -> Table:
+    from summarizer.evaluation import METRICS, OURS
+
     systems = report["systems"]
     assert isinstance(systems, list)
     ordered = sorted(systems, key=lambda s: s["rouge1"], reverse=True)
@@ -398,6 +400,8 @@ def eval_table(report: dict[str, object]) -> Table:
 
 
 def _rank_caption(report: dict[str, object]) -> str:
+    from summarizer.evaluation import METRICS, OURS
+
     rank = report["rank"]
     grounding = report["grounding"]
     assert isinstance(rank, dict) and isinstance(grounding, dict)
@@ -449,6 +453,10 @@ def digest(
     quiet: QuietOpt = False,
 ) -> None:
     """Across sources: stories, consensus, conflicts, single-source claims, attribution."""
+    # Imported here: nltk, scikit-learn and wordfreq take seconds to load, which every
+    # other command would pay at start.
+    from summarizer.digest.build import DigestBuilder, run_digest
+
     _setup_logging(verbose, quiet)
     if record and replay:
         raise _usage_error("--record and --replay cannot be used together")
