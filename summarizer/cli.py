@@ -47,12 +47,12 @@ REMOTE_CONCURRENCY = 16
 
 # ---- options shared by the commands that call a model -------------------------------------
 
-ModelOpt = Annotated[str | None, typer.Option(help="Model name [env: SUMMARIZER_MODEL].")]
+ModelOpt = Annotated[str | None, typer.Option(help="Model name \\[env: SUMMARIZER_MODEL].")]
 BaseUrlOpt = Annotated[
-    str | None, typer.Option(help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+    str | None, typer.Option(help="OpenAI-compatible endpoint \\[env: OPENAI_BASE_URL].")
 ]
 ApiKeyOpt = Annotated[
-    str | None, typer.Option(help="API key [env: OPENAI_API_KEY].", show_default=False)
+    str | None, typer.Option(help="API key \\[env: OPENAI_API_KEY].", show_default=False)
 ]
 ModelPathOpt = Annotated[Path | None, typer.Option(help="Run this GGUF on the embedded engine.")]
 ModeOpt = Annotated[
@@ -65,14 +65,14 @@ TemperatureOpt = Annotated[float | None, typer.Option(help="Sampling temperature
 TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds per request.")]
 RetriesOpt = Annotated[
     int | None,
-    typer.Option(min=0, help="Transport retries per request (429, 5xx, timeouts). [default: 4]"),
+    typer.Option(min=0, help="Transport retries per request (429, 5xx, timeouts). \\[default: 4]"),
 ]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Drop facts whose evidence is not in the source.")
 ]
 ReasksOpt = Annotated[
     int | None,
-    typer.Option(min=0, help="Re-asks for quotes not found in the source. [default: 1]"),
+    typer.Option(min=0, help="Re-asks for quotes not found in the source. \\[default: 1]"),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q")]
@@ -219,7 +219,7 @@ def batch(
     concurrency: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Requests in flight [default: 16 remote; engine slots locally: 1]."
+            min=1, help="Requests in flight \\[default: 16 remote; engine slots locally: 1]."
         ),
     ] = None,
     rpm: Annotated[float | None, typer.Option(min=0.001, help="Requests per minute.")] = None,
@@ -299,7 +299,7 @@ async def _batch(job: Batch, documents: Iterable[Document | ReadError]) -> Batch
 
 @app.command("eval")
 def eval_command(
-    dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, [systems].")],
+    dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, \\[systems].")],
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")

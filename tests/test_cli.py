@@ -298,3 +298,12 @@ def test_answer_cut_at_the_token_limit_fails_clearly() -> None:
     assert outcome.exit_code == 1
     assert "cut off at the 1536-token output limit" in outcome.stderr
     assert json.loads(outcome.stdout)["status"] == "failed"
+
+
+@pytest.mark.parametrize("command", ["summarize", "batch", "eval", "digest"])
+def test_help_keeps_bracketed_text(command: str) -> None:
+    """Rich reads "[env: X]" as a style tag and drops it unless escaped."""
+    outcome = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert outcome.exit_code == 0
+    assert "Model name [env: SUMMARIZER_MODEL]." in outcome.stdout
+    assert "API key [env: OPENAI_API_KEY]." in outcome.stdout
