@@ -135,6 +135,11 @@ def _title_before(text: str, name_start: int, person: str) -> tuple[int, str]:
     return start, text[start:end]
 
 
+# The most words a model-proposed conflict's value may have: "former U.S. President", "the
+# 48 remaining Israeli hostages", "in Cairo under Egyptian auspices".
+MAX_VALUE_WORDS = 8
+
+
 @dataclass(frozen=True)
 class Proposal:
     """A conflict the model proposes between two facts, with the value each one gives."""
@@ -147,10 +152,16 @@ class Proposal:
 
 
 def verified(proposal: Proposal, sources: dict[str, Source]) -> Conflict | None:
-    """The proposal, if each value stands in its own fact's quote and the values differ."""
+    """The proposal, if each value is a short phrase of its own fact's quote and they differ.
+
+    Two whole sentences set side by side are not evidence of a contradiction: a value must
+    name what differs ("59" against "48"), not restate its quote.
+    """
     a, b = proposal.a, proposal.b
     value_a, value_b = normalize(proposal.value_a).text, normalize(proposal.value_b).text
     if a.article == b.article or not value_a or not value_b or value_a == value_b:
+        return None
+    if max(len(proposal.value_a.split()), len(proposal.value_b.split())) > MAX_VALUE_WORDS:
         return None
     if value_a not in normalize(a.quote.text).text or value_b not in normalize(b.quote.text).text:
         return None
