@@ -16,6 +16,7 @@ from summarizer.digest.models import Article, Digest
 from summarizer.digest.numbers import quantities
 from summarizer.digest.sources import Source, SourceFact, label_for
 from summarizer.digest.stories import group_stories
+from summarizer.digest.summary import DigestDraft, DraftSentence, checked_sentences, draft_id
 from summarizer.digest.text import find_date, sentences
 from summarizer.documents import Document, read_path
 from summarizer.schemas import AttributionKind, DocumentResult, GroundingStatus
@@ -130,6 +131,9 @@ def test_model_proposed_conflicts_stand_only_on_their_quotes() -> None:
     assert verified(Proposal("venue", fa, "Cairo", fb, "Paris"), {"A": a, "B": b}) is None
     assert verified(Proposal("venue", fa, "Cairo", fb, "cairo"), {"A": a, "B": b}) is None
     assert verified(Proposal("venue", fa, "Cairo", fa, "Friday"), {"A": a, "B": b}) is None
+    # Whole sentences side by side name no difference.
+    whole_a, whole_b = a.facts[0].quote.text, b.facts[0].quote.text
+    assert verified(Proposal("talks", fa, whole_a, fb, whole_b), {"A": a, "B": b}) is None
 
 
 def test_person_name_drops_the_office_a_model_put_in_front() -> None:
@@ -241,6 +245,28 @@ def test_extractive_summary_cites_facts_that_exist(example_digest: Digest) -> No
         if f.evidence.status != GroundingStatus.UNGROUNDED
     }
     assert story.summary and all(set(s.facts) <= refs for s in story.summary)
+
+
+def test_a_model_sentence_stays_only_on_facts_that_support_it() -> None:
+    a = _source("A", "Hamas released the soldier Edan Alexander on Monday, officials said.")
+    b = _source("B", "Talks on a ceasefire resumed in Cairo under Egyptian mediation.")
+    facts = {draft_id(f): f for s in (a, b) for f in s.facts}
+    draft = DigestDraft(
+        headline="h",
+        summary=[
+            # Cites B, but A's fact is what it says: cited as A's.
+            DraftSentence(text="Hamas released Edan Alexander on Monday.", facts=["B1"]),
+            DraftSentence(text="Hamas released Edan Alexander on Monday.", facts=["A1"]),
+            DraftSentence(text="Markets rallied as oil prices fell sharply.", facts=["A1"]),
+            DraftSentence(text="Ceasefire talks resumed in Cairo.", facts=["b1"]),
+        ],
+    )
+    kept = checked_sentences(draft, facts)
+    assert [(s.text, s.facts) for s in kept] == [
+        ("Hamas released Edan Alexander on Monday.", ["A.f1"]),
+        ("Ceasefire talks resumed in Cairo.", ["B.f1"]),
+    ]
+    assert all(s.support >= 0.5 for s in kept)
 
 
 # ---- helpers ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from summarizer.batch import Batch
 from summarizer.digest.attribution import profile
 from summarizer.digest.conflicts import number_conflicts, person_name, title_conflicts, verified
 from summarizer.digest.corroboration import consensus_and_single
-from summarizer.digest.models import Article, Conflict, Digest, Story
+from summarizer.digest.models import Article, Conflict, ConsensusFact, Digest, Story
 from summarizer.digest.sources import Source, label_for
 from summarizer.digest.stories import group_stories
 from summarizer.digest.summary import (
@@ -107,7 +107,7 @@ class DigestBuilder:
     async def story(self, story_id: str, sources: list[Source]) -> Story:
         consensus, single = consensus_and_single(sources)
         conflicts = number_conflicts(sources) + title_conflicts(sources, _people(sources))
-        draft = await self._draft(sources)
+        draft = await self._draft(sources, consensus)
         facts = {draft_id(f): f for s in sources for f in s.facts}
         summary = checked_sentences(draft, facts) if draft else []
         if draft:
@@ -127,13 +127,15 @@ class DigestBuilder:
             not_shown=sum(s.ungrounded for s in sources),
         )
 
-    async def _draft(self, sources: list[Source]) -> DigestDraft | None:
+    async def _draft(
+        self, sources: list[Source], consensus: list[ConsensusFact]
+    ) -> DigestDraft | None:
         if self.summarizer is None or self.prompt is None:
             return None
         if not any(s.facts for s in sources):
             return None
         try:
-            messages = self.prompt.render_with(prompt_variables(sources))
+            messages = self.prompt.render_with(prompt_variables(sources, consensus))
             completion: Completion[DigestDraft] = await self.summarizer.extract(
                 messages, DigestDraft
             )

@@ -15,11 +15,13 @@ MAX_SENTENCES = 4
 MAX_CONFLICTS = 3
 # Share of a sentence's content words that must be found in the facts it cites.
 MIN_SUPPORT = 0.5
+# The most facts one summary sentence may rest on.
+MAX_CITED = 4
 
 
 class DraftSentence(BaseModel):
     text: str
-    facts: list[str] = Field(min_length=1, max_length=4, description="Fact ids, e.g. A2")
+    facts: list[str] = Field(min_length=1, max_length=MAX_CITED, description="Fact ids, e.g. A2")
 
 
 class DraftConflict(BaseModel):
@@ -38,7 +40,9 @@ class DigestDraft(BaseModel):
     conflicts: list[DraftConflict] = Field(default_factory=list, max_length=MAX_CONFLICTS)
 
 
-def prompt_variables(sources: list[Source]) -> dict[str, object]:
+def prompt_variables(sources: list[Source], consensus: list[ConsensusFact]) -> dict[str, object]:
+    """The story's facts by outlet, each with the other outlets that report it too."""
+    also = _also_reported_by(consensus)
     return {
         "max_sentences": MAX_SENTENCES,
         "max_conflicts": MAX_CONFLICTS,
@@ -48,7 +52,12 @@ def prompt_variables(sources: list[Source]) -> dict[str, object]:
                 "title": source.article.title,
                 "date": source.article.date,
                 "facts": [
-                    {"id": draft_id(f), "statement": f.fact.statement, "quote": f.quote.text}
+                    {
+                        "id": draft_id(f),
+                        "statement": f.fact.statement,
+                        "quote": f.quote.text,
+                        "also_in": also.get(f.ref, []),
+                    }
                     for f in source.facts
                 ],
             }
@@ -58,20 +67,55 @@ def prompt_variables(sources: list[Source]) -> dict[str, object]:
     }
 
 
+def _also_reported_by(consensus: list[ConsensusFact]) -> dict[str, list[str]]:
+    """Fact ref ('A.f2') -> labels of the other articles whose quotes corroborate it."""
+    also: dict[str, list[str]] = {}
+    for merged in consensus:
+        for quote in merged.evidence:
+            if quote.fact:
+                also[quote.fact] = [a for a in merged.articles if a != quote.article]
+    return also
+
+
 def draft_id(fact: SourceFact) -> str:
     """How the model cites a fact: 'A2' for article A's fact f2."""
     return fact.article + fact.fact.id.removeprefix("f")
 
 
 def checked_sentences(draft: DigestDraft, facts: dict[str, SourceFact]) -> list[SummarySentence]:
-    kept = []
+    """The draft's sentences that the facts support, each with the facts it rests on.
+
+    A small model often cites the wrong ids for a sentence it wrote well: when its citations
+    do not support the sentence, the facts whose words do are cited instead.
+    """
+    kept: list[SummarySentence] = []
     for sentence in draft.summary[:MAX_SENTENCES]:
+        text = sentence.text.strip()
         cited = [facts[i] for i in dict.fromkeys(_ids(sentence.facts)) if i in facts]
-        support = _support(sentence.text, cited)
-        if cited and support >= MIN_SUPPORT:
+        support = _support(text, cited)
+        if support < MIN_SUPPORT:
+            cited = _best_facts(text, list(facts.values()))
+            support = _support(text, cited)
+        duplicate = text.casefold() in {k.text.casefold() for k in kept}
+        if cited and support >= MIN_SUPPORT and not duplicate:
             refs = [f.ref for f in cited]
-            kept.append(SummarySentence(text=sentence.text.strip(), facts=refs, support=support))
+            kept.append(SummarySentence(text=text, facts=refs, support=support))
     return kept
+
+
+def _best_facts(text: str, facts: list[SourceFact], most: int = MAX_CITED) -> list[SourceFact]:
+    """Greedily, the facts that cover most of the text's content words not yet covered."""
+    words = set(content_stems(text))
+    remaining = {n: set(content_stems(f.text)) & words for n, f in enumerate(facts)}
+    chosen: list[SourceFact] = []
+    while remaining and len(chosen) < most:
+        best = max(remaining, key=lambda n: len(remaining[n]))
+        covered = remaining.pop(best)
+        if not covered:
+            break
+        chosen.append(facts[best])
+        remaining = {n: shared - covered for n, shared in remaining.items()}
+    return chosen
 
 
 def _ids(values: list[str]) -> list[str]:
