@@ -269,6 +269,21 @@ def test_a_model_sentence_stays_only_on_facts_that_support_it() -> None:
     assert all(s.support >= 0.5 for s in kept)
 
 
+def test_a_fact_stated_twice_is_kept_once() -> None:
+    text = "Talks resumed in Cairo on Friday. Mediators met both delegations in Cairo."
+    source = _source("A", text)
+    first = source.result.facts[0]
+    second_sentence = sentences(text)[1]
+    evidence = first.evidence.model_copy(
+        update={"start": second_sentence.start, "end": second_sentence.end}
+    )
+    again = first.model_copy(update={"id": "f2", "statement": f" {first.statement.upper()} "})
+    result = source.result.model_copy(
+        update={"facts": [first, again.model_copy(update={"evidence": evidence})]}
+    )
+    assert [f.fact.id for f in Source(source.article, result).facts] == ["f1"]
+
+
 # ---- helpers ---------------------------------------------------------------------------------
 
 

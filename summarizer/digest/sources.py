@@ -51,13 +51,19 @@ class Source:
 
     @cached_property
     def facts(self) -> list[SourceFact]:
-        """Located facts, one per evidence span (a small model may state one fact twice)."""
-        facts: dict[tuple[int | None, int | None], SourceFact] = {}
+        """Located facts, once each: a small model may state one fact twice, with the same
+        evidence or the same words."""
+        facts: list[SourceFact] = []
+        seen: set[object] = set()
         for fact in self.result.facts:
-            if fact.evidence.status != GroundingStatus.UNGROUNDED:
-                span = (fact.evidence.start, fact.evidence.end)
-                facts.setdefault(span, SourceFact(self.label, fact, self.quote(fact)))
-        return list(facts.values())
+            if fact.evidence.status == GroundingStatus.UNGROUNDED:
+                continue
+            span = (fact.evidence.start, fact.evidence.end)
+            statement = " ".join(fact.statement.casefold().split())
+            if span not in seen and statement not in seen:
+                facts.append(SourceFact(self.label, fact, self.quote(fact)))
+            seen |= {span, statement}
+        return facts
 
     @property
     def ungrounded(self) -> int:
