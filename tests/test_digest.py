@@ -180,6 +180,20 @@ def test_examples_consensus_quotes_are_spans_and_single_source_are_the_rest(
     assert all(ref.split(".")[0] in story.articles for ref in shown if ref is not None)
 
 
+def test_examples_consensus_is_the_same_claim_not_the_same_names(example_digest: Digest) -> None:
+    """Every sentence of the story names Trump, Netanyahu or Hamas: a match needs more."""
+    (story,) = example_digest.stories
+    quotes = {frozenset(q.text[:40] for q in c.evidence) for c in story.consensus}
+    assert (
+        frozenset(
+            {"Mediators from Egypt and Qatar have atte", "The negotiations, taking place in Cairo "}
+        )
+        in quotes
+    )
+    texts = " ".join(q.text for c in story.consensus for q in c.evidence)
+    assert "hold off on unilateral moves" not in texts  # not "Netanyahu responded with skepticism"
+
+
 @pytest.mark.parametrize(
     ("sentence", "kind", "name"),
     [

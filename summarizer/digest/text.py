@@ -119,10 +119,19 @@ def term_weights(text: str) -> dict[str, float]:
     return weights
 
 
-def term_vectors(texts: Sequence[str]) -> csr_matrix:
-    """Rows of unit length (or zero): their dot product is the cosine similarity."""
-    matrix = DictVectorizer().fit_transform([term_weights(t) for t in texts])
-    return normalize(matrix)
+def term_vectors(texts: Sequence[str], within: bool = False) -> csr_matrix:
+    """Rows of unit length (or zero): their dot product is the cosine similarity.
+
+    `within`: also weight each term by its inverse frequency among these texts, so that what
+    every text of one story mentions (its protagonists' names) says little about which two
+    texts report the same thing.
+    """
+    weights = [term_weights(t) for t in texts]
+    if within:
+        frequency = Counter(term for w in weights for term in w)
+        idf = {term: 1 + math.log((1 + len(texts)) / (1 + n)) for term, n in frequency.items()}
+        weights = [{term: v * idf[term] for term, v in w.items()} for w in weights]
+    return normalize(DictVectorizer().fit_transform(weights))
 
 
 def _words(text: str) -> list[str]:
