@@ -23,7 +23,7 @@ from summarizer.evaluation import (
 )
 from summarizer.schemas import DocumentResult, FailedDocument
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, SHARED, example_stems
 
 SUMMEVAL = SHARED / "eval" / "summeval_dev.jsonl"
 CASSETTE = ROOT / "cassettes" / "eval" / "summeval_dev_5.yaml"
@@ -78,8 +78,10 @@ def test_score_and_rank() -> None:
 
 def _recorded_results() -> list[DocumentResult]:
     return [
-        DocumentResult.model_validate_json(p.read_text())
-        for p in sorted((ROOT / "examples" / "outputs").glob("*.json"))
+        DocumentResult.model_validate_json(
+            (ROOT / "examples" / "outputs" / f"{stem}.json").read_text()
+        )
+        for stem in example_stems()
     ]
 
 
