@@ -9,8 +9,8 @@ import logging
 import signal
 import sys
 import tempfile
-from collections.abc import Iterable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal, TextIO
@@ -79,6 +79,8 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q")]
 
 
 def _settings(**values: object) -> Settings:
+    if values.get("record_cassette") and values.get("replay_cassette"):
+        raise _usage_error("--record and --replay cannot be used together")
     retries = values.pop("retries", None)
     if isinstance(retries, int):
         values["retry"] = RetryPolicy(attempts=retries + 1)
@@ -115,6 +117,27 @@ def _store(path: Path | None, record: Path | None) -> Store:
     if path is None and record is not None:
         path = Path(tempfile.mkdtemp(prefix="summarizer-record-")) / "store.sqlite3"
     return Store(path or default_store_path())
+
+
+@contextmanager
+def _store_job(
+    summarizer: Summarizer,
+    store_path: Path | None,
+    record: Path | None,
+    concurrency: int | None,
+    sink: Callable[[Outcome], None],
+) -> Iterator[Batch]:
+    """A batch job on the store, for the commands that summarize on the way (eval, digest)."""
+    local = summarizer.endpoint.provider == "local"
+    with _store(store_path, record) as store:
+        yield Batch(
+            summarizer,
+            store,
+            load_prices(free=local),
+            sink,
+            concurrency or (1 if local else REMOTE_CONCURRENCY),
+            command=" ".join(sys.argv),
+        )
 
 
 def _report_failure(outcome: FailedDocument) -> None:
@@ -155,8 +178,6 @@ def summarize(
 ) -> None:
     """Summarize articles and extract facts with located evidence quotes."""
     _setup_logging(verbose, quiet)
-    if record and replay:
-        raise _usage_error("--record and --replay cannot be used together")
     summarizer = _summarizer(
         _settings(
             model=model,
@@ -347,18 +368,9 @@ def eval_command(
         replay_cassette=replay,
     )
     summarizer = _summarizer(settings)
-    local = summarizer.endpoint.provider == "local"
     outcomes: dict[str, Outcome] = {}
-    with ExitStack() as stack:
-        store = stack.enter_context(_store(store_path, record))
-        job = Batch(
-            summarizer,
-            store,
-            load_prices(free=local),
-            lambda outcome: outcomes.__setitem__(outcome.id, outcome),
-            concurrency or (1 if local else REMOTE_CONCURRENCY),
-            command=" ".join(sys.argv),
-        )
+    keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
+    with _store_job(summarizer, store_path, record, concurrency, keep) as job:
         totals = asyncio.run(_batch(job, [item.document() for item in items]))
     report = EvalReport(
         dataset=str(dataset),
@@ -458,8 +470,6 @@ def digest(
     from summarizer.digest.build import DigestBuilder, run_digest
 
     _setup_logging(verbose, quiet)
-    if record and replay:
-        raise _usage_error("--record and --replay cannot be used together")
     settings = _settings(
         model=model,
         base_url=base_url,
@@ -478,18 +488,8 @@ def digest(
         builder = DigestBuilder(None if extractive else summarizer)
     except PromptError as exc:
         raise _usage_error(str(exc)) from None
-    local = summarizer.endpoint.provider == "local"
     items = list(iter_documents(inputs))
-    with ExitStack() as stack:
-        store = stack.enter_context(_store(store_path, record))
-        job = Batch(
-            summarizer,
-            store,
-            load_prices(free=local),
-            lambda outcome: None,
-            concurrency or (1 if local else REMOTE_CONCURRENCY),
-            command=" ".join(sys.argv),
-        )
+    with _store_job(summarizer, store_path, record, concurrency, lambda outcome: None) as job:
         result = asyncio.run(run_digest(job, items, builder))
     for failure in result.failed:
         _report_failure(failure)
