@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from summarizer.config import Settings
 from summarizer.documents import Document
 from summarizer.llm import model_store
+from summarizer.llm.engine import open_local_engine
 from summarizer.pipeline import Summarizer
 from summarizer.schemas import DocumentResult, FailedDocument
 
@@ -130,3 +132,28 @@ def test_engine_dies_with_its_parent_even_while_busy() -> None:
     while _alive(engine_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(engine_pid)
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(base_url.removesuffix("/v1") + "/health", timeout=10) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.mark.usefixtures("embedded_engine_available")
+def test_engine_survives_being_suspended_and_resumed() -> None:
+    """Ctrl-Z then fg stops and continues the whole process group, the engine included."""
+    engine = open_local_engine(Settings.from_env())
+    try:
+        assert engine._process is not None and _healthy(engine.base_url)
+        pid = engine._process.pid
+        os.kill(pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(1.5)
+        assert engine._process.poll() is None, "the engine exited after SIGCONT"
+        assert _healthy(engine.base_url)
+    finally:
+        engine.stop()

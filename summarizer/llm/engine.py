@@ -205,8 +205,12 @@ def _serve(params: dict[str, object]) -> None:
     print(json.dumps({"address": server.listening_address}), flush=True)
     # Stop on SIGTERM/SIGINT, or when the parent is gone (killed with -9, say): an orphaned
     # server would otherwise hold both cores and 2 GB of memory forever.
+    stop = {signal.SIGTERM, signal.SIGINT}
     while os.getppid() == parent:
-        if signal.sigtimedwait({signal.SIGTERM, signal.SIGINT}, 1.0) is not None:
+        received = signal.sigtimedwait(stop, 1.0)
+        # After SIGSTOP and SIGCONT (Ctrl-Z, fg) CPython returns an empty siginfo
+        # (si_signo 0) instead of going on waiting: only a real stop signal ends the server.
+        if received is not None and received.si_signo in stop:
             break
     del server
 
