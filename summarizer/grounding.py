@@ -318,7 +318,7 @@ def report(evidence: Iterable[Evidence], reasks: int = 0, dropped: int = 0) -> G
 
 @dataclass
 class GroundingCheck:
-    """Passed to validation (schemas.GROUNDING_CONTEXT_KEY): re-asks for invented quotes.
+    """Passed to validation (schemas.GROUNDING_CHECK): re-asks for invented quotes.
 
     While its budget lasts, an extraction with a quote that cannot be found in the text is
     rejected with a message naming the quotes, which instructor sends back to the model.

@@ -27,7 +27,7 @@ from summarizer.llm.providers import Endpoint, select_endpoint
 from summarizer.llm.recording import cassette, is_replay_miss
 from summarizer.prompting import PromptError, PromptSet, load_prompt_set
 from summarizer.schemas import (
-    GROUNDING_CONTEXT_KEY,
+    GROUNDING_CHECK,
     SCHEMA_VERSION,
     Attribution,
     DocumentResult,
@@ -110,9 +110,11 @@ class Summarizer:
         try:
             messages = self.prompt.render(document)
             client = await self._llm()
-            completion = await client.extract(
-                messages, Extraction, context={GROUNDING_CONTEXT_KEY: check}
-            )
+            checking = GROUNDING_CHECK.set(check)
+            try:
+                completion = await client.extract(messages, Extraction)
+            finally:
+                GROUNDING_CHECK.reset(checking)
         except (LLMError, EngineError, ModelError, PromptError) as exc:
             return self._failure(document, exc)
         except Exception as exc:  # one document's surprise must not cost the others theirs

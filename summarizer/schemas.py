@@ -7,10 +7,11 @@ engine every output token costs about a tenth of a second.
 from __future__ import annotations
 
 import copy
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = "2"
 MAX_FACTS = 8
@@ -71,13 +72,16 @@ class ExtractedEntity(BaseModel):
     role: str
 
 
-GROUNDING_CONTEXT_KEY = "grounding"
-
-
 class QuoteCheck(Protocol):
     """Judges an extraction's quotes against the source (grounding.GroundingCheck)."""
 
     def complaint(self, extraction: Extraction) -> str | None: ...
+
+
+# The check for the document being extracted in this task. Not instructor's `context`:
+# given one, instructor renders every message as a Jinja template, so an article's own
+# "{{ ... }}" would vanish from what the model reads and a stray "{%" would fail it.
+GROUNDING_CHECK: ContextVar[QuoteCheck | None] = ContextVar("grounding_check", default=None)
 
 
 class Extraction(BaseModel):
@@ -101,9 +105,9 @@ class Extraction(BaseModel):
         return copy.deepcopy(cls._schemas[key])
 
     @model_validator(mode="after")
-    def quotes_stand_in_the_source(self, info: ValidationInfo) -> Self:
-        """With a QuoteCheck in the validation context, invented quotes trigger a re-ask."""
-        check: QuoteCheck | None = (info.context or {}).get(GROUNDING_CONTEXT_KEY)
+    def quotes_stand_in_the_source(self) -> Self:
+        """With a QuoteCheck set for this task, invented quotes trigger a re-ask."""
+        check = GROUNDING_CHECK.get()
         if check is not None and (complaint := check.complaint(self)):
             raise ValueError(complaint)
         return self

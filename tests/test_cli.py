@@ -318,3 +318,16 @@ def test_record_and_replay_together_is_a_usage_error(command: str, tmp_path: Pat
     outcome = runner.invoke(app, [command, inputs, *tapes])
     assert outcome.exit_code == 2
     assert "--record and --replay cannot be used together" in outcome.stderr
+
+
+def test_an_articles_template_syntax_reaches_the_model_verbatim(tmp_path: Path) -> None:
+    """instructor renders messages as Jinja templates when given a context: ours gets none."""
+    stem = fully_grounded_example()
+    text = (ARTICLES / f"{stem}.txt").read_text(encoding="utf-8")
+    braces = "Templates write {{ name }} and {% if x %} blocks {# like this #}."
+    article = tmp_path / "braces.txt"
+    article.write_text(f"{text}\n\n{braces}\n", encoding="utf-8")
+    with serve([Reply(200, recorded_completion(stem))]) as (url, script):
+        outcome = _invoke(str(article), "--base-url", url, "--model", "m", "-f", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert braces in script.requests[0]["body"]["messages"][-1]["content"]

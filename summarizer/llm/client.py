@@ -80,10 +80,8 @@ class LLMClient:
         self,
         messages: list[ChatCompletionMessageParam],
         response_model: type[M],
-        context: dict[str, Any] | None = None,
     ) -> Completion[M]:
-        """One structured answer. `context` reaches the model's validators (instructor's
-        validation context); a validator's complaint becomes a re-ask."""
+        """One structured answer; a validator's complaint becomes a re-ask."""
         reasks = AsyncRetrying(
             retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
             # Grounding re-asks come on top of the schema re-asks, never instead of them.
@@ -97,7 +95,6 @@ class LLMClient:
                 messages=messages,
                 response_model=_wrapped_once(response_model),
                 max_retries=reasks,
-                context=context,
                 model=self.endpoint.model,
                 temperature=self.settings.temperature,
                 max_tokens=self.settings.max_output_tokens,
