@@ -7,7 +7,9 @@ The server (aiohttp on 127.0.0.1, returning a completion the embedded engine rea
 runs in this process; every client runs in a process of its own, so neither steals the
 other's interpreter. Prints, measured in one run:
 1. `summarizer batch` on 500 documents at concurrency 64 against 200 ms latency, as a ratio
-   to the ideal (64 / 0.2 s = 320 docs/s);
+   to the ideal (64 / 0.2 s = 320 docs/s), the CPU each document costs the client and the
+   server (which bounds the throughput on this machine), and the same run at a longer latency
+   (`--slower`), where the CPU is not the bound;
 2. the same requests sent by a baseline written the way openai-cookbook's
    api_request_parallel_processor works (asyncio + aiohttp, a task per request, capacity
    tracked in requests per minute, set here to the same ideal; no validation, no grounding),
@@ -48,6 +50,11 @@ def write_corpus(path: Path, count: int, text: str) -> Path:
         for i in range(count):
             handle.write(json.dumps({"id": f"d{i}", "text": f"{text}\nRef {i}."}) + "\n")
     return path
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_batch(url: str, corpus: Path, store: Path, out: Path) -> float:
@@ -120,6 +127,21 @@ def peak_rss_mb(url: str, count: int, tmp: Path) -> tuple[float, float]:
     return max(before, after) / 1024, seconds
 
 
+def print_cpu_ceiling(count: int, client_cpu: float, server_cpu: float, ideal: float) -> None:
+    """What one event loop allows: each answer costs the client `per_doc` of CPU, and a
+    request goes out again only once its answer is processed. With C requests in flight
+    answered after L seconds, the C answers of a round queue for the one core, so a round
+    takes L + C * per_doc and the throughput is C / (L + C * per_doc)."""
+    per_doc = client_cpu / count
+    predicted = CONCURRENCY / (LATENCY_S + CONCURRENCY * per_doc)
+    print(
+        f"CPU per document: client {1000 * per_doc:.1f} ms (start-up not counted), server "
+        f"{1000 * server_cpu / count:.1f} ms; one event loop: at most {1 / per_doc:.0f} docs/s, "
+        f"and C / (L + C x cpu) predicts {predicted:.0f} docs/s ({predicted / ideal:.2f} of the "
+        f"ideal); 0.95 would need {1000 * LATENCY_S / CONCURRENCY / 19:.2f} ms per document"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -127,6 +149,13 @@ def main() -> None:
         "--large",
         type=int,
         help="documents in the large memory run [20,000; 100,000 takes ~25 min]",
+    )
+    parser.add_argument(
+        "--slower",
+        type=float,
+        nargs="*",
+        default=[1.0],
+        help="also run at these latencies (s), where the CPU is no longer the bound [1.0]",
     )
     parser.add_argument("--baseline", nargs=3, metavar=("URL", "CORPUS", "RPM"))
     args = parser.parse_args()
@@ -144,6 +173,7 @@ def main() -> None:
     count = 200 if args.quick else 500
     cached_count = 2_000 if args.quick else 5_000
     large = args.large or (5_000 if args.quick else 20_000)
+    slower: list[float] = args.slower
     ideal = CONCURRENCY / LATENCY_S
     with (
         tempfile.TemporaryDirectory() as name,
@@ -151,11 +181,28 @@ def main() -> None:
     ):
         tmp = Path(name)
         corpus = write_corpus(tmp / "corpus.jsonl", count, text)
+        start_up = children_cpu_s()
+        one = write_corpus(tmp / "one.jsonl", 1, text)
+        run_batch(server.url, one, tmp / "one.db", tmp / "out.jsonl")
+        start_up = children_cpu_s() - start_up  # imports and set-up, paid once per process
+        client_before, server_before = children_cpu_s(), time.process_time()
         ours = count / run_batch(server.url, corpus, tmp / "s.db", tmp / "out.jsonl")
+        client_cpu = children_cpu_s() - client_before - start_up
+        server_cpu = time.process_time() - server_before
         print(
             f"ours: {count} docs, concurrency {CONCURRENCY}, {LATENCY_S * 1000:.0f} ms latency: "
             f"{ours:.1f} docs/s; ideal {ideal:.0f}; ratio {ours / ideal:.3f}"
         )
+        print_cpu_ceiling(count, client_cpu, server_cpu, ideal)
+        for latency in slower:
+            server.latency_s = latency
+            slow_ideal = CONCURRENCY / latency
+            slow = count / run_batch(server.url, corpus, tmp / f"s{latency}.db", tmp / "out.jsonl")
+            print(
+                f"ours at {latency * 1000:.0f} ms latency: {slow:.1f} docs/s; "
+                f"ideal {slow_ideal:.0f}; ratio {slow / slow_ideal:.3f}"
+            )
+        server.latency_s = LATENCY_S
         base = count / run_baseline(server.url, corpus, ideal * 60)
         print(
             f"cookbook-style baseline: {base:.1f} docs/s; ratio to ideal {base / ideal:.3f}; "
