@@ -30,12 +30,14 @@ from rouge_score import rouge_scorer
 from summarizer.batch import Batch
 from summarizer.config import Settings
 from summarizer.digest.build import DigestBuilder, sources_of
+from summarizer.digest.models import Story
 from summarizer.digest.stories import group_stories
 from summarizer.digest.summary import extractive
 from summarizer.documents import Document
-from summarizer.evaluation import METRICS, bootstrap_interval, rouge
+from summarizer.evaluation import METRICS, rouge, score_system
 from summarizer.pipeline import Outcome, Summarizer
 from summarizer.pricing import load_prices
+from summarizer.schemas import FailedDocument
 from summarizer.store import Store, default_store_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,12 +77,14 @@ async def digest_stories(
             await job.run(documents)
             sources, failed = sources_of([(d, outcomes[d.source]) for d in documents])
             built = await builder.story(story["id"], sources) if sources else None
-            rows.append(_row(story, built, sources, failed, time.monotonic() - started))
+            rows.append(_row(story, built, failed, time.monotonic() - started))
             print(f"{story['id']}: {rows[-1]['method']}, {rows[-1]['seconds']:.0f} s", flush=True)
     return rows
 
 
-def _row(story, built, sources, failed, seconds) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _row(
+    story: dict[str, Any], built: Story | None, failed: list[FailedDocument], seconds: float
+) -> dict[str, Any]:
     extract = ""
     if built is not None:
         extract = " ".join(s.text for s in extractive(built.consensus, built.single_source))
@@ -107,13 +111,12 @@ def score(candidates: list[str], references: list[str]) -> dict[str, Any]:
         {**rouge(c, [r]), "rougeL": 100 * _rouge_l.score(r, c)["rougeL"].fmeasure}
         for c, r in zip(candidates, references, strict=True)
     ]
-    result: dict[str, Any] = {"stories": len(per_story)}
+    scored = score_system("", per_story, [len(c.split()) for c in candidates], REPORTED)
+    result: dict[str, Any] = {"stories": scored.documents}
     for metric in REPORTED:
-        values = [s[metric] for s in per_story]
-        low, high = bootstrap_interval(values)
-        result[metric] = round(statistics.fmean(values), 2)
-        result[f"{metric}_ci95"] = [round(low, 2), round(high, 2)]
-    result["words"] = round(statistics.fmean(len(c.split()) for c in candidates), 1)
+        result[metric] = round(scored.mean[metric], 2)
+        result[f"{metric}_ci95"] = [round(v, 2) for v in scored.interval[metric]]
+    result["words"] = round(scored.words, 1)
     return result
 
 

@@ -122,20 +122,23 @@ class SystemScore:
         return {
             "name": self.name,
             "documents": self.documents,
-            **{m: round(self.mean[m], 2) for m in METRICS},
-            "ci95": {m: [round(v, 2) for v in self.interval[m]] for m in METRICS},
+            **{m: round(v, 2) for m, v in self.mean.items()},
+            "ci95": {m: [round(v, 2) for v in low_high] for m, low_high in self.interval.items()},
             "words": round(self.words, 1),
         }
 
 
 def score_system(
-    name: str, per_document: Sequence[dict[str, float]], words: Sequence[int]
+    name: str,
+    per_document: Sequence[dict[str, float]],
+    words: Sequence[int],
+    metrics: Sequence[str] = METRICS,
 ) -> SystemScore:
     return SystemScore(
         name=name,
         documents=len(per_document),
-        mean={m: statistics.fmean(d[m] for d in per_document) for m in METRICS},
-        interval={m: bootstrap_interval([d[m] for d in per_document]) for m in METRICS},
+        mean={m: statistics.fmean(d[m] for d in per_document) for m in metrics},
+        interval={m: bootstrap_interval([d[m] for d in per_document]) for m in metrics},
         words=statistics.fmean(words) if words else 0.0,
     )
 
