@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from summarizer.digest.models import Article, Quote
-from summarizer.digest.text import Sentence, find_date, parse_date, sentences
+from summarizer.digest.text import find_date, parse_date
 from summarizer.schemas import DocumentResult, Fact, GroundingStatus
+from summarizer.text import Sentence, sentences
 
 
 @dataclass(frozen=True)

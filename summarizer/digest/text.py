@@ -1,4 +1,6 @@
-"""Text helpers for the digest: sentences with offsets, content-word stems, publication dates."""
+"""Text helpers for the digest: term vectors weighted by rarity, publication dates.
+
+Sentences, content words and stems come from summarizer.text, shared with the pipeline."""
 
 from __future__ import annotations
 
@@ -7,25 +9,16 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 
 from dateutil import parser as date_parser
-from nltk.stem.porter import PorterStemmer
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction import DictVectorizer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 from wordfreq import zipf_frequency
 
-# A period after one of these does not end a sentence ("U.S. President", "Sen. Wyden").
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "st", "jr", "sr", "gen", "sen", "rep", "gov", "lt", "col", "capt",
-    "sgt", "vs", "inc", "corp", "co", "ltd", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m",
-}  # fmt: skip
-_SENTENCE_END = re.compile(r"[.!?][”\"’')\]]*(?=\s+[“\"‘'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\S)")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
+from summarizer.text import content_words, stem
+
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -37,66 +30,6 @@ _DATE_PATTERNS = [
 ]
 # Publication dates stand at the top of a scraped article (a by-line), not in its story.
 DATE_SEARCH_CHARS = 400
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
-
-
-def sentences(text: str) -> list[Sentence]:
-    """Sentences (and headline lines) of `text` with their offsets; text[start:end] == text."""
-    found: list[Sentence] = []
-    begin = 0
-    for match in _SENTENCE_END.finditer(text):
-        cut = match.end() if match.group().strip() else match.start()
-        if _ends_in_abbreviation(text, begin, match.start()):
-            continue
-        _append_stripped(found, text, begin, cut)
-        begin = match.end()
-    _append_stripped(found, text, begin, len(text))
-    return found
-
-
-def _ends_in_abbreviation(text: str, begin: int, period: int) -> bool:
-    if text[period] != ".":
-        return False
-    word = text[begin:period].rsplit(None, 1)[-1] if text[begin:period].split() else ""
-    word = word.lstrip("“\"‘'(").lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
-
-
-def _append_stripped(found: list[Sentence], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end - start > 1:
-        found.append(Sentence(start, end, text[start:end]))
-
-
-def sentence_around(text: str, start: int, end: int) -> Sentence:
-    """The sentence(s) covering text[start:end]: where a quote's attribution is written."""
-    covering = [s for s in sentences(text) if s.end > start and s.start < end]
-    if not covering:
-        return Sentence(start, end, text[start:end])
-    first, last = covering[0].start, covering[-1].end
-    return Sentence(first, last, text[first:last])
-
-
-_stemmer = PorterStemmer()
-
-
-@cache
-def stem(word: str) -> str:
-    return str(_stemmer.stem(word))
-
-
-def content_stems(text: str) -> list[str]:
-    """Lower-cased, stemmed words without English stop words: what similarity is made of."""
-    return [stem(w) for w in _words(text)]
 
 
 # Zipf frequency of a word in general English (wordfreq: 7 is "the", 0 unseen): a word's
@@ -111,7 +44,7 @@ def rarity(word: str) -> float:
 
 def term_weights(text: str) -> dict[str, float]:
     """Stemmed content words weighted by (1 + log tf) x background rarity."""
-    counts = Counter(w for w in _words(text) if not w[0].isdigit())
+    counts = Counter(w for w in content_words(text) if not w[0].isdigit())
     weights: dict[str, float] = {}
     for word, count in counts.items():
         key = stem(word)
@@ -132,11 +65,6 @@ def term_vectors(texts: Sequence[str], within: bool = False) -> csr_matrix:
         idf = {term: 1 + math.log((1 + len(texts)) / (1 + n)) for term, n in frequency.items()}
         weights = [{term: v * idf[term] for term, v in w.items()} for w in weights]
     return normalize(DictVectorizer().fit_transform(weights))
-
-
-def _words(text: str) -> list[str]:
-    words = (w.strip("'’-").lower() for w in _WORD.findall(text))
-    return [w for w in words if len(w) > 1 and w not in ENGLISH_STOP_WORDS]
 
 
 def find_date(text: str) -> datetime.date | None:
