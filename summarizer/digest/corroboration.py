@@ -14,7 +14,10 @@ import numpy as np
 from summarizer.digest.models import ConsensusFact, Quote, SingleSourceClaim
 from summarizer.digest.numbers import quantities
 from summarizer.digest.sources import Source, SourceFact
-from summarizer.digest.text import Sentence, term_vectors
+from summarizer.digest.text import term_vectors
+from summarizer.schemas import SupportVerdict
+from summarizer.support import SupportPolicy, check_support
+from summarizer.text import Sentence
 
 # Cosine similarity at which a sentence of another article is taken to report a fact.
 # Checked by eye on the example articles: with the story's own term frequencies weighing
@@ -24,6 +27,8 @@ MIN_CORROBORATION = 0.22
 # Shorter lines are headings and fragments: they share a name or two with anything.
 MIN_SENTENCE_WORDS = 8
 MAX_CAPITALIZED_SHARE = 0.6  # more, and it is a headline in title case
+# Another outlet tells a fact in its own words: fewer of them need be the fact's.
+CORROBORATION_POLICY = SupportPolicy(supported=0.8, partial=0.34)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,11 @@ def corroborations(sources: list[Source]) -> list[Match]:
             best = columns[int(np.argmax(similarity[i, columns]))]
             score = float(similarity[i, best])
             sentence = rows[best][1]
-            if score >= MIN_CORROBORATION and not _figures_differ(fact, sentence):
+            if (
+                score >= MIN_CORROBORATION
+                and not _figures_differ(fact, sentence)
+                and _says_it_too(fact, sentence)
+            ):
                 matches.append(Match(fact, source, sentence, round(score, 3)))
     return matches
 
@@ -64,6 +73,14 @@ def _is_prose(sentence: Sentence) -> bool:
     ends = sentence.text.rstrip("”\"’')]")[-1:] in {".", "!", "?"}
     title_case = sum(w[0].isupper() for w in words) > MAX_CAPITALIZED_SHARE * len(words)
     return ends and not title_case and len(words) >= MIN_SENTENCE_WORDS
+
+
+def _says_it_too(fact: SourceFact, sentence: Sentence) -> bool:
+    """The sentence bears out the fact's statement: its names and numbers, a third of its
+    words. "Trump afterward said the call went very well" shares words with "Trump calls
+    Netanyahu to discuss the release of all Israeli captives", but not Netanyahu."""
+    support = check_support(fact.fact.statement, sentence.text, CORROBORATION_POLICY)
+    return support.verdict != SupportVerdict.UNSUPPORTED
 
 
 def _figures_differ(fact: SourceFact, sentence: Sentence) -> bool:

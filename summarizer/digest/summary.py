@@ -1,20 +1,24 @@
 """The story's multi-source summary: the model writes it from the grounded facts, citing them;
-a sentence stays only if it cites real facts and its words are found in them."""
+a sentence stays only if it cites real facts that support it (summarizer.support: its numbers
+and names, and at least half its content words, are found in them)."""
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 from pydantic import BaseModel, Field
 
 from summarizer.digest.conflicts import Proposal
 from summarizer.digest.models import ConsensusFact, SingleSourceClaim, SummarySentence
 from summarizer.digest.sources import Source, SourceFact
-from summarizer.digest.text import content_stems
+from summarizer.schemas import SupportVerdict
+from summarizer.support import Support, check_support
+from summarizer.text import content_stems
 
 DIGEST_PROMPT = "digest"
 MAX_SENTENCES = 4
 MAX_CONFLICTS = 3
-# Share of a sentence's content words that must be found in the facts it cites.
-MIN_SUPPORT = 0.5
 # The most facts one summary sentence may rest on.
 MAX_CITED = 4
 
@@ -41,29 +45,33 @@ class DigestDraft(BaseModel):
 
 
 def prompt_variables(sources: list[Source], consensus: list[ConsensusFact]) -> dict[str, object]:
-    """The story's facts by outlet, each with the other outlets that report it too."""
+    """The story's facts by outlet, each with the other outlets that report it too, and the
+    id of the tags that fence them off as data (a hash of them: they cannot hold it)."""
     also = _also_reported_by(consensus)
+    articles = [
+        {
+            "label": source.label,
+            "title": source.article.title,
+            "date": source.article.date,
+            "facts": [
+                {
+                    "id": draft_id(f),
+                    "statement": f.fact.statement,
+                    "quote": f.quote.text,
+                    "also_in": also.get(f.ref, []),
+                }
+                for f in source.facts
+            ],
+        }
+        for source in sources
+        if source.facts
+    ]
+    fence = hashlib.sha256(json.dumps(articles, sort_keys=True).encode()).hexdigest()[:12]
     return {
         "max_sentences": MAX_SENTENCES,
         "max_conflicts": MAX_CONFLICTS,
-        "articles": [
-            {
-                "label": source.label,
-                "title": source.article.title,
-                "date": source.article.date,
-                "facts": [
-                    {
-                        "id": draft_id(f),
-                        "statement": f.fact.statement,
-                        "quote": f.quote.text,
-                        "also_in": also.get(f.ref, []),
-                    }
-                    for f in source.facts
-                ],
-            }
-            for source in sources
-            if source.facts
-        ],
+        "articles": articles,
+        "fence": fence,
     }
 
 
@@ -93,13 +101,13 @@ def checked_sentences(draft: DigestDraft, facts: dict[str, SourceFact]) -> list[
         text = sentence.text.strip()
         cited = [facts[i] for i in dict.fromkeys(_ids(sentence.facts)) if i in facts]
         support = _support(text, cited)
-        if support < MIN_SUPPORT:
+        if support.verdict == SupportVerdict.UNSUPPORTED:
             cited = _best_facts(text, list(facts.values()))
             support = _support(text, cited)
         duplicate = text.casefold() in {k.text.casefold() for k in kept}
-        if cited and support >= MIN_SUPPORT and not duplicate:
+        if cited and support.verdict != SupportVerdict.UNSUPPORTED and not duplicate:
             refs = [f.ref for f in cited]
-            kept.append(SummarySentence(text=text, facts=refs, support=support))
+            kept.append(SummarySentence(text=text, facts=refs, support=support.coverage))
     return kept
 
 
@@ -122,12 +130,9 @@ def _ids(values: list[str]) -> list[str]:
     return [v.strip().strip("[]").upper() for v in values]
 
 
-def _support(text: str, facts: list[SourceFact]) -> float:
-    words = set(content_stems(text))
-    if not words:
-        return 0.0
-    found = set(content_stems(" ".join(f.text for f in facts)))
-    return round(len(words & found) / len(words), 3)
+def _support(text: str, facts: list[SourceFact]) -> Support:
+    """The sentence checked against the facts it cites, as a fact against its evidence."""
+    return check_support(text, " ".join(f.text for f in facts))
 
 
 def proposals(draft: DigestDraft, facts: dict[str, SourceFact]) -> list[Proposal]:
