@@ -29,6 +29,7 @@ from summarizer.llm.model_store import ModelError
 from summarizer.pipeline import Outcome, Summarizer, read_failure
 from summarizer.prompting import PromptError, PromptSet, load_prompt_set
 from summarizer.schemas import EntityType, FailedDocument, Usage
+from summarizer.writing_systems import in_scripts, scripts_of
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +137,9 @@ class DigestBuilder:
             return None
         try:
             messages = self.prompt.render_with(prompt_variables(sources, consensus))
+            scripts = scripts_of("".join(s.article.text for s in sources))
             completion: Completion[DigestDraft] = await self.summarizer.extract(
-                messages, DigestDraft
+                messages, in_scripts(DigestDraft, scripts)
             )
         except (LLMError, EngineError, ModelError, PromptError) as exc:
             labels = ", ".join(s.article.source for s in sources)
