@@ -1,18 +1,17 @@
 """Whose word a fact rests on: a named source, an anonymous one, or the outlet's own voice.
 
-Read off the sentence the fact's quote stands in, not taken from the model: a small model
-labels "Sources close to both leaders confirm ..." as named. The model's `attributed_to`
-counts only where that name is in the sentence next to a verb of saying.
+Read off the sentence the fact's quote stands in, not asked of the model: the 1.5B model
+labelled "Sources close to both leaders confirm ..." as named, and named 15 of 18 example
+facts, the outlet's own voice none. A name the model listed counts as a source only where it
+stands in the sentence next to a verb of saying.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from summarizer.digest.models import AttributionProfile
-from summarizer.digest.sources import Source, SourceFact
-from summarizer.digest.text import sentence_around
-from summarizer.schemas import AttributionKind
+from summarizer.schemas import Attribution, AttributionKind
 
 _SAYING = (
     r"(?:said|says|say|told|tells|stated|states|announced|announces|declared|insisted|insists|"
@@ -23,7 +22,7 @@ _SAYING = (
 _ANONYMOUS = re.compile(
     r"\b(?:sources?|insiders?|officials|an? (?:senior |top |former |government )?"
     r"(?:official|aide|diplomat|source|person|insider)|people (?:familiar|close|briefed)|"
-    r"reportedly|reports (?:say|suggest|indicate|have surfaced)|according to reports|"
+    r"reportedly|reports (?:say|suggest|indicate|reveal|claim|have surfaced)|according to reports|"
     r"it (?:is|was) (?:understood|reported|believed)|on condition of anonymity|"
     r"(?:asked|spoke) not to be (?:named|identified)|rumou?r(?:s|ed)?)\b",
     re.IGNORECASE,
@@ -42,32 +41,30 @@ _NOT_A_SOURCE = {
 }  # fmt: skip
 
 
-def classify(source: Source, fact: SourceFact) -> tuple[AttributionKind, str | None]:
-    sentence = sentence_around(source.article.text, fact.quote.start, fact.quote.end).text
-    name = _named_source(sentence, fact.fact.attribution.source)
+def attribute(
+    sentence: str, known_names: Sequence[str] = (), places: Sequence[str] = ()
+) -> Attribution:
+    """The attribution of what `sentence` states; `known_names` are the article's people and
+    organizations as the model listed them, `places` names that never speak ("As talks
+    begin in Cairo, reports reveal ...")."""
+    present = [n for n in known_names if n and n in sentence]
+    name = _named_source(sentence, present, set(places))
     if name and not _ANONYMOUS.search(name):
-        return AttributionKind.NAMED, name
+        return Attribution(kind=AttributionKind.NAMED, source=name)
     if _ANONYMOUS.search(sentence):
-        return AttributionKind.ANONYMOUS, None
-    return AttributionKind.OUTLET, None
+        return Attribution(kind=AttributionKind.ANONYMOUS)
+    if present and re.search(_SAYING, sentence):
+        return Attribution(kind=AttributionKind.NAMED, source=present[0])
+    return Attribution(kind=AttributionKind.OUTLET)
 
 
-def _named_source(sentence: str, proposed: str | None) -> str | None:
+def _named_source(sentence: str, present: list[str], places: set[str]) -> str | None:
+    """The source named next to a verb of saying; where a listed name contains it or is
+    contained in it ("Save" in "Save the Children", "Gen Nakatani" in "Defense Minister Gen
+    Nakatani"), the listed name."""
     for match in _NAMED.finditer(sentence):
-        name = next(g for g in match.groups() if g)
-        if name.split()[0] not in _NOT_A_SOURCE:
-            return name.strip(" .,")
-    if proposed and proposed in sentence and re.search(_SAYING, sentence):
-        return proposed
+        name = next(g for g in match.groups() if g).strip(" .,")
+        if name.split()[0] in _NOT_A_SOURCE or name in places:
+            continue
+        return next((n for n in present if name in n or n in name), name)
     return None
-
-
-def profile(source: Source) -> AttributionProfile:
-    counts = dict.fromkeys(AttributionKind, 0)
-    named: list[str] = []
-    for fact in source.facts:
-        kind, name = classify(source, fact)
-        counts[kind] += 1
-        if name and name not in named:
-            named.append(name)
-    return AttributionProfile(article=source.label, counts=counts, named_sources=named)

@@ -11,7 +11,6 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal, TextIO
 
@@ -19,7 +18,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from summarizer.batch import Batch, BatchTotals
+from summarizer.batch import (
+    ENGINE_BATCH_SLOTS,
+    REMOTE_CONCURRENCY,
+    Batch,
+    BatchTotals,
+    concurrency_for,
+)
 from summarizer.config import RetryPolicy, Settings, StructuredMode
 from summarizer.documents import Document, ReadError, iter_documents, read_paths
 from summarizer.llm import model_store
@@ -43,7 +48,9 @@ logger = logging.getLogger("summarizer")
 
 EXIT_FAILED_DOCUMENTS = 1
 EXIT_USAGE = 2
-REMOTE_CONCURRENCY = 16
+CONCURRENCY_DEFAULTS = (
+    f"{REMOTE_CONCURRENCY} remote; on the embedded engine, {ENGINE_BATCH_SLOTS} slots"
+)
 
 # ---- options shared by the commands that call a model -------------------------------------
 
@@ -68,11 +75,30 @@ RetriesOpt = Annotated[
     typer.Option(min=0, help="Transport retries per request (429, 5xx, timeouts). \\[default: 4]"),
 ]
 StrictOpt = Annotated[
-    bool, typer.Option("--strict", help="Drop facts whose evidence is not in the source.")
+    bool,
+    typer.Option(
+        "--strict",
+        help="Drop facts whose evidence is not in the source or does not support them.",
+    ),
 ]
 ReasksOpt = Annotated[
     int | None,
     typer.Option(min=0, help="Re-asks for quotes not found in the source. \\[default: 1]"),
+]
+ReaskUnsupportedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--reask-unsupported",
+        help="Also re-ask for statements their quotes do not support (costs a full answer).",
+    ),
+]
+FreeQuotesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--free-quotes",
+        help="Let the model write quotes freely instead of choosing the article's sentences "
+        "(for servers that refuse long enums).",
+    ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q")]
@@ -119,25 +145,25 @@ def _store(path: Path | None, record: Path | None) -> Store:
     return Store(path or default_store_path())
 
 
+def _batch_settings(settings: Settings, concurrency: int | None) -> tuple[Settings, int]:
+    try:
+        return concurrency_for(settings, concurrency)
+    except ConfigurationError as exc:
+        raise _usage_error(str(exc)) from None
+
+
 @contextmanager
 def _store_job(
     summarizer: Summarizer,
+    in_flight: int,
     store_path: Path | None,
     record: Path | None,
-    concurrency: int | None,
     sink: Callable[[Outcome], None],
 ) -> Iterator[Batch]:
     """A batch job on the store, for the commands that summarize on the way (eval, digest)."""
     local = summarizer.endpoint.provider == "local"
     with _store(store_path, record) as store:
-        yield Batch(
-            summarizer,
-            store,
-            load_prices(free=local),
-            sink,
-            concurrency or (1 if local else REMOTE_CONCURRENCY),
-            command=" ".join(sys.argv),
-        )
+        yield Batch(summarizer, store, load_prices(free=local), sink, in_flight, " ".join(sys.argv))
 
 
 def _report_failure(outcome: FailedDocument) -> None:
@@ -167,6 +193,8 @@ def summarize(
     retries: RetriesOpt = None,
     strict: StrictOpt = False,
     grounding_reasks: ReasksOpt = None,
+    reask_unsupported: ReaskUnsupportedOpt = False,
+    free_quotes: FreeQuotesOpt = False,
     record: Annotated[
         Path | None, typer.Option(help="Record the model calls into this cassette.")
     ] = None,
@@ -192,6 +220,8 @@ def summarize(
             retries=retries,
             strict=strict,
             grounding_reasks=grounding_reasks,
+            reask_unsupported=reask_unsupported or None,
+            sentence_quotes=False if free_quotes else None,
             record_cassette=record,
             replay_cassette=replay,
         )
@@ -239,9 +269,7 @@ def batch(
     ] = None,
     concurrency: Annotated[
         int | None,
-        typer.Option(
-            min=1, help="Requests in flight \\[default: 16 remote; engine slots locally: 1]."
-        ),
+        typer.Option(min=1, help=f"Requests in flight \\[default: {CONCURRENCY_DEFAULTS}]."),
     ] = None,
     rpm: Annotated[float | None, typer.Option(min=0.001, help="Requests per minute.")] = None,
     tpm: Annotated[float | None, typer.Option(min=1, help="Tokens per minute.")] = None,
@@ -260,6 +288,8 @@ def batch(
     retries: RetriesOpt = None,
     strict: StrictOpt = False,
     grounding_reasks: ReasksOpt = None,
+    reask_unsupported: ReaskUnsupportedOpt = False,
+    free_quotes: FreeQuotesOpt = False,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -278,14 +308,11 @@ def batch(
         retries=retries,
         strict=strict,
         grounding_reasks=grounding_reasks,
+        reask_unsupported=reask_unsupported or None,
+        sentence_quotes=False if free_quotes else None,
     )
-    try:
-        local = select_endpoint(settings).provider == "local"
-    except ConfigurationError as exc:
-        raise _usage_error(str(exc)) from None
-    in_flight = concurrency or (settings.parallel_slots if local else REMOTE_CONCURRENCY)
-    if local:  # the engine serves as many requests at once as it has slots
-        settings = replace(settings, parallel_slots=in_flight)
+    settings, in_flight = _batch_settings(settings, concurrency)
+    local = select_endpoint(settings).provider == "local"
     summarizer = _summarizer(settings, RateLimiter(rpm, tpm) if rpm or tpm else None)
     try:
         price_table = load_prices(prices, free=local)
@@ -331,7 +358,10 @@ def eval_command(
             "--store", help="SQLite store: an unchanged re-run is free.", show_default=False
         ),
     ] = None,
-    concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help=f"Requests in flight \\[default: {CONCURRENCY_DEFAULTS}]."),
+    ] = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -367,10 +397,11 @@ def eval_command(
         record_cassette=record,
         replay_cassette=replay,
     )
+    settings, in_flight = _batch_settings(settings, concurrency)
     summarizer = _summarizer(settings)
     outcomes: dict[str, Outcome] = {}
     keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
-    with _store_job(summarizer, store_path, record, concurrency, keep) as job:
+    with _store_job(summarizer, in_flight, store_path, record, keep) as job:
         totals = asyncio.run(_batch(job, [item.document() for item in items]))
     report = EvalReport(
         dataset=str(dataset),
@@ -420,7 +451,8 @@ def _rank_caption(report: dict[str, object]) -> str:
     places = ", ".join(f"{m} {rank[m]}" for m in METRICS)
     return (
         f"{OURS} ({report['model']}) ranks {places} of {report['ranked_among']}; "
-        f"{grounding['facts_per_document']} facts/doc, {grounding['located_rate']:.0%} located"
+        f"{grounding['facts_per_document']} facts/doc, {grounding['located_rate']:.0%} located, "
+        f"{grounding['support_rate']:.0%} supported"
     )
 
 
@@ -443,7 +475,10 @@ def digest(
         Path | None,
         typer.Option("--store", help="SQLite store of per-article results.", show_default=False),
     ] = None,
-    concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help=f"Requests in flight \\[default: {CONCURRENCY_DEFAULTS}]."),
+    ] = None,
     extractive: Annotated[
         bool,
         typer.Option(
@@ -483,13 +518,14 @@ def digest(
         record_cassette=record,
         replay_cassette=replay,
     )
+    settings, in_flight = _batch_settings(settings, concurrency)
     summarizer = _summarizer(settings)
     try:
         builder = DigestBuilder(None if extractive else summarizer)
     except PromptError as exc:
         raise _usage_error(str(exc)) from None
     items = list(iter_documents(inputs))
-    with _store_job(summarizer, store_path, record, concurrency, lambda outcome: None) as job:
+    with _store_job(summarizer, in_flight, store_path, record, lambda outcome: None) as job:
         result = asyncio.run(run_digest(job, items, builder))
     for failure in result.failed:
         _report_failure(failure)

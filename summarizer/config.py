@@ -34,9 +34,15 @@ class Settings:
     max_output_tokens: int = 1536
     request_timeout_s: float = 600.0
     validation_retries: int = 2
-    # Grounding: re-asks for quotes not found in the source; strict drops what stays ungrounded.
+    # Grounding: re-asks for quotes not found in the source (and, with reask_unsupported, for
+    # statements their quotes do not support); strict drops what stays ungrounded or
+    # unsupported.
     grounding_reasks: int = 1
+    reask_unsupported: bool = False
     strict: bool = False
+    # Quotes chosen among the article's sentences by the grammar (a JSON-schema enum), not
+    # written freely: they then always stand in the source.
+    sentence_quotes: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Prompts
     prompt_name: str = "default"

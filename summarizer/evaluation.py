@@ -22,7 +22,7 @@ from typing import Any
 from rouge_score import rouge_scorer
 
 from summarizer.documents import Document
-from summarizer.schemas import DocumentResult, FailedDocument, GroundingStatus
+from summarizer.schemas import DocumentResult, FailedDocument, GroundingStatus, SupportVerdict
 
 METRICS = ("rouge1", "rouge2", "rougeLsum")
 OURS = "summarizer"
@@ -190,12 +190,15 @@ class EvalReport:
         ]
 
     def grounding(self) -> dict[str, Any]:
+        """Grounding and support over every fact the model gave (--strict drops included)."""
         counts = dict.fromkeys((s.value for s in GroundingStatus), 0)
-        facts = 0
+        support = dict.fromkeys((v.value for v in SupportVerdict), 0)
         for _, result in self.ours():
             for status, n in result.grounding.counts.items():
                 counts[str(status)] += n
-            facts += len(result.facts)
+            for verdict, n in result.grounding.support.items():
+                support[str(verdict)] += n
+        facts = sum(counts.values())
         located = facts - counts[GroundingStatus.UNGROUNDED.value]
         return {
             "facts": facts,
@@ -203,6 +206,10 @@ class EvalReport:
             "counts": counts,
             "share": {k: round(v / facts, 4) if facts else 0.0 for k, v in counts.items()},
             "located_rate": round(located / facts, 4) if facts else 0.0,
+            "support": support,
+            "support_rate": round(support[SupportVerdict.SUPPORTED.value] / facts, 4)
+            if facts
+            else 0.0,
         }
 
     def rows(self) -> Iterator[dict[str, Any]]:
@@ -223,11 +230,25 @@ class EvalReport:
                 ),
                 "facts": len(outcome.facts),
                 "grounding": {str(k): v for k, v in outcome.grounding.counts.items()},
+                "support": {str(k): v for k, v in outcome.grounding.support.items()},
                 "prompt_tokens": outcome.usage.prompt_tokens,
                 "completion_tokens": outcome.usage.completion_tokens,
                 "elapsed_s": outcome.elapsed_s,
                 "summary": outcome.summary.text,
             }
+
+    def usage(self, cost_usd: float | None) -> dict[str, Any]:
+        results = [result for _, result in self.ours()]
+        completion = [r.usage.completion_tokens for r in results]
+        seconds = [r.elapsed_s for r in results]
+        return {
+            "prompt_tokens": sum(r.usage.prompt_tokens for r in results),
+            "completion_tokens": sum(completion),
+            "median_completion_tokens": statistics.median(completion) if results else 0,
+            "seconds_per_document": round(statistics.fmean(seconds), 2) if results else 0.0,
+            "median_seconds_per_document": round(statistics.median(seconds), 2) if results else 0.0,
+            "cost_usd": cost_usd,
+        }
 
     def to_dict(self, cost_usd: float | None) -> dict[str, Any]:
         systems = self.systems()
@@ -254,13 +275,6 @@ class EvalReport:
                 if reference_words
                 else 0.0,
             },
-            "usage": {
-                "prompt_tokens": sum(r.usage.prompt_tokens for _, r in ours),
-                "completion_tokens": sum(r.usage.completion_tokens for _, r in ours),
-                "seconds_per_document": round(statistics.fmean(r.elapsed_s for _, r in ours), 2)
-                if ours
-                else 0.0,
-                "cost_usd": cost_usd,
-            },
+            "usage": self.usage(cost_usd),
             "per_document": list(self.rows()),
         }

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from summarizer.schemas import Evidence, Extraction, GroundingReport, GroundingStatus
+from summarizer.schemas import (
+    Evidence,
+    Extraction,
+    GroundingReport,
+    GroundingStatus,
+    SupportVerdict,
+)
+from summarizer.support import check_support, support_rate
+from summarizer.text import Sentence, SentenceIndex, sentences
 
 # rapidfuzz scores run 0-100. 85 on the normalized text accepts a changed or dropped word in
 # a sentence-long quote; a paraphrase that shares some words scores around 60-75.
@@ -29,6 +37,8 @@ FUZZY_MIN_SCORE = 85.0
 # Below this many normalized characters (about eight words) a quote must match exactly or
 # normalized: in a short quote one changed word ("accepted" for "rejected") still scores 85.
 FUZZY_MIN_CHARS = 40
+# A sentence offered as a quote has at least this many words.
+MIN_QUOTE_WORDS = 3
 # Parts of a quote (around an ellipsis, or sentences run together) shorter than this are too
 # weak to anchor a match on their own.
 PART_MIN_CHARS = 8
@@ -299,15 +309,19 @@ def locate_all(text: str, quotes: Iterable[str]) -> list[Evidence]:
     return [locator.locate(q) for q in quotes]
 
 
-def report(evidence: Iterable[Evidence], reasks: int = 0, dropped: int = 0) -> GroundingReport:
+def report(evidence: Sequence[Evidence], reasks: int = 0, dropped: int = 0) -> GroundingReport:
+    """Counts and rates over every fact the model gave, those --strict dropped included."""
     counts = dict.fromkeys(GroundingStatus, 0)
+    support = dict.fromkeys(SupportVerdict, 0)
     for item in evidence:
         counts[item.status] += 1
-    total = sum(counts.values()) + dropped
-    located = total - counts[GroundingStatus.UNGROUNDED] - dropped
+        support[item.support] += 1
+    located = len(evidence) - counts[GroundingStatus.UNGROUNDED]
     return GroundingReport(
         counts=counts,
-        rate=round(located / total, 4) if total else 0.0,
+        rate=round(located / len(evidence), 4) if evidence else 0.0,
+        support=support,
+        support_rate=support_rate(item.support for item in evidence),
         reasks=reasks,
         dropped=dropped,
     )
@@ -329,7 +343,14 @@ class GroundingCheck:
     text: str
     reasks_left: int = 1
     reasks_used: int = 0
+    # Also re-ask when a statement is not supported by its quote's sentence (and name those
+    # statements whenever quotes are re-asked for).
+    reask_unsupported: bool = False
+    # Offer the model the sentences it is shown (the text without page furniture, lines of
+    # the text) as the only quotes it may write; None: any string.
+    shown: str | None = None
     _normalized: NormalizedText | None = None
+    _index: SentenceIndex | None = None
 
     def locate_all(self, quotes: Iterable[str]) -> list[Evidence]:
         """locate_all() on this document, normalizing it at most once across all calls:
@@ -342,18 +363,58 @@ class GroundingCheck:
     def complaint(self, extraction: Extraction) -> str | None:
         if self.reasks_left <= 0:
             return None
-        evidence = self.locate_all(f.verbatim_quote for f in extraction.facts)
+        evidence = self.locate_all(f.quote for f in extraction.facts)
         missing = [
-            f"facts[{index}]: {item.quote!r}"
+            f"facts[{index}].quote {item.quote!r}"
             for index, item in enumerate(evidence)
             if item.status == GroundingStatus.UNGROUNDED
         ]
-        if not missing:
+        unsupported = [
+            f"facts[{index}].statement {fact.statement!r} ({', '.join(missing_words)})"
+            for index, (fact, item) in enumerate(zip(extraction.facts, evidence, strict=True))
+            if (missing_words := self._unsupported_words(fact.statement, item)) is not None
+        ]
+        if not missing and not (self.reask_unsupported and unsupported):
             return None
         self.reasks_left -= 1
         self.reasks_used += 1
-        return (
-            f"these verbatim_quote values do not appear in the article: {'; '.join(missing)}. "
-            "Copy each one word for word from the article, or replace the fact with one "
-            "whose sentence you copy exactly."
+        return " ".join(_complaints(missing, unsupported))
+
+    def quote_choices(self) -> list[str] | None:
+        """The sentences the model is shown, once each, in order: what a quote may be. Not
+        fragments ("Maj.", a lone name on its line) unless there is nothing else."""
+        if self.shown is None:
+            return None
+        choices = list(dict.fromkeys(s.text for s in sentences(self.shown)))
+        whole = [c for c in choices if len(c.split()) >= MIN_QUOTE_WORDS]
+        return whole or choices or None
+
+    @property
+    def index(self) -> SentenceIndex:
+        if self._index is None:
+            self._index = SentenceIndex(self.text)
+        return self._index
+
+    def _unsupported_words(self, statement: str, evidence: Evidence) -> list[str] | None:
+        """The words that make a located fact's statement unsupported; None if it is not."""
+        if evidence.start is None or evidence.end is None:
+            return None
+        support = check_support(statement, self.sentence(evidence.start, evidence.end).text)
+        return support.missing if support.verdict == SupportVerdict.UNSUPPORTED else None
+
+    def sentence(self, start: int, end: int) -> Sentence:
+        return self.index.around(start, end)
+
+
+def _complaints(missing: list[str], unsupported: list[str]) -> Iterator[str]:
+    if missing:
+        yield (
+            f"These quotes do not appear in the article: {'; '.join(missing)}. Copy each quote "
+            "word for word from the article, or replace the fact with one whose words you copy "
+            "exactly."
+        )
+    if unsupported:
+        yield (
+            f"These statements say what their quotes do not (the words in brackets are not in "
+            f"the quote's sentence): {'; '.join(unsupported)}. State only what the quote says."
         )

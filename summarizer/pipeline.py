@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 
 from summarizer.config import Settings
 from summarizer.documents import Document, ReadError
+from summarizer.facts import annotate
 from summarizer.grounding import GroundingCheck, report
 from summarizer.llm.client import Completion, LLMClient, LLMError
 from summarizer.llm.engine import EngineError, open_local_engine
@@ -28,19 +30,20 @@ from summarizer.llm.recording import cassette, is_replay_miss
 from summarizer.prompting import PromptError, PromptSet, load_prompt_set
 from summarizer.schemas import (
     GROUNDING_CHECK,
+    MAX_SENTENCE_CHARS,
     SCHEMA_VERSION,
-    Attribution,
     DocumentResult,
-    Entity,
-    Evidence,
     Extraction,
     Fact,
     FailedDocument,
     GroundingStatus,
     PromptInfo,
     Summary,
+    SupportVerdict,
 )
 from summarizer.store import RequestKey, params_json
+from summarizer.text import sentences
+from summarizer.writing_systems import in_scripts, scripts_of
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +94,9 @@ class Summarizer:
                 "max_output_tokens": s.max_output_tokens,
                 "validation_retries": s.validation_retries,
                 "grounding_reasks": s.grounding_reasks,
+                "reask_unsupported": s.reask_unsupported,
                 "strict": s.strict,
+                "sentence_quotes": s.sentence_quotes,
             }
         )
         key = hashlib.sha256(f"{document.sha256}\0{SCHEMA_VERSION}\0{params}".encode())
@@ -106,13 +111,18 @@ class Summarizer:
 
     async def summarize(self, document: Document) -> Outcome:
         started = time.monotonic()
-        check = GroundingCheck(document.text, reasks_left=self.settings.grounding_reasks)
+        check = GroundingCheck(
+            document.text,
+            reasks_left=self.settings.grounding_reasks,
+            reask_unsupported=self.settings.reask_unsupported,
+            shown=document.body if self.settings.sentence_quotes else None,
+        )
         try:
             messages = self.prompt.render(document)
             client = await self._llm()
             checking = GROUNDING_CHECK.set(check)
             try:
-                completion = await client.extract(messages, Extraction)
+                completion = await client.extract(messages, self.response_model(document))
             finally:
                 GROUNDING_CHECK.reset(checking)
         except (LLMError, EngineError, ModelError, PromptError) as exc:
@@ -125,6 +135,11 @@ class Summarizer:
                 error=f"unexpected error: {type(exc).__name__}: {exc}",
             )
         return build_result(document, completion, self, check, time.monotonic() - started)
+
+    @staticmethod
+    def response_model(document: Document) -> type[Extraction]:
+        """What the model fills in for this document: only in the scripts it is written in."""
+        return in_scripts(Extraction, scripts_of(document.text))
 
     async def extract(
         self, messages: list[ChatCompletionMessageParam], response_model: type[M]
@@ -179,27 +194,36 @@ def build_result(
     elapsed_s: float,
 ) -> DocumentResult:
     extraction = completion.value
-    evidence = check.locate_all(f.verbatim_quote for f in extraction.facts)
-    facts = _facts(extraction, evidence)
+    evidence = check.locate_all(f.quote for f in extraction.facts)
+    annotated = annotate(extraction, evidence, document.text)
+    facts = annotated.facts
     dropped = 0
     if run.settings.strict:
-        kept = [f for f in facts if f.evidence.status != GroundingStatus.UNGROUNDED]
-        dropped = len(facts) - len(kept)
+        facts = [f for f in facts if _well_founded(f)]
+        dropped = len(annotated.facts) - len(facts)
         if dropped:
-            logger.warning("%s: dropped %d ungrounded fact(s) (--strict)", document.source, dropped)
-        facts = kept
+            logger.warning(
+                "%s: dropped %d fact(s) whose evidence is not in the source or does not "
+                "support them (--strict)",
+                document.source,
+                dropped,
+            )
     return DocumentResult(
         id=document.id,
         source=document.source,
         sha256=document.sha256,
         summary=Summary(
-            headline=extraction.headline,
-            text=extraction.summary,
-            key_points=extraction.key_points,
+            headline=extraction.headline.strip(),
+            text=summary_text(extraction.summary),
+            key_points=[
+                f.statement for f in facts if f.evidence.support == SupportVerdict.SUPPORTED
+            ],
         ),
         facts=facts,
-        entities=[Entity(**e.model_dump()) for e in extraction.entities],
-        grounding=report((f.evidence for f in facts), reasks=check.reasks_used, dropped=dropped),
+        entities=annotated.entities,
+        grounding=report(
+            [f.evidence for f in annotated.facts], reasks=check.reasks_used, dropped=dropped
+        ),
         model=completion.model,
         provider=run.endpoint.provider,
         prompt=PromptInfo(name=run.prompt.name, hash=run.prompt.hash),
@@ -208,21 +232,34 @@ def build_result(
     )
 
 
-def _facts(extraction: Extraction, evidence: list[Evidence]) -> list[Fact]:
-    return [
-        Fact(
-            id=f"f{number}",
-            type=fact.type,
-            statement=fact.statement,
-            who=fact.who,
-            what=fact.what,
-            when=fact.when,
-            where=fact.where,
-            attribution=Attribution(kind=fact.attribution, source=fact.attributed_to),
-            evidence=found,
-        )
-        for number, (fact, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
-    ]
+SUPPORTED = SupportVerdict.SUPPORTED
+_SENTENCE_FINAL = (".", "!", "?", "”", '"', "’", "'", ")")
+
+
+def summary_text(parts: list[str]) -> str:
+    """The summary's sentences as one text. A part the grammar cut at its length bound (it
+    does not end like a sentence) keeps its complete sentences, or, having none, ends at
+    its last clause with an ellipsis: never a sentence cut mid-word."""
+    kept: list[str] = []
+    for part in (p.strip() for p in parts):
+        if len(part) >= MAX_SENTENCE_CHARS - 1 and not part.endswith(_SENTENCE_FINAL):
+            complete = sentences(part)[:-1]
+            if complete:
+                part = " ".join(s.text for s in complete)
+            else:
+                part = re.split(r"[,;:—–]\s[^,;:—–]*$", part)[0].rstrip() + "…"
+        if part:
+            kept.append(part)
+    return " ".join(kept)
+
+
+def _well_founded(fact: Fact) -> bool:
+    """Kept by --strict: located, and not contradicted by its evidence."""
+    evidence = fact.evidence
+    return (
+        evidence.status != GroundingStatus.UNGROUNDED
+        and evidence.support != SupportVerdict.UNSUPPORTED
+    )
 
 
 def read_failure(error: ReadError) -> FailedDocument:

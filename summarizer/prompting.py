@@ -10,7 +10,7 @@ import jinja2
 from openai.types.chat import ChatCompletionMessageParam
 
 from summarizer.documents import Document
-from summarizer.schemas import MAX_ENTITIES, MAX_FACTS, MAX_KEY_POINTS, MIN_FACTS
+from summarizer.schemas import MAX_FACTS, MAX_NAMES, MAX_SUMMARY_SENTENCES, MIN_FACTS
 
 TEMPLATE_FILES = ("system.j2", "user.j2")
 
@@ -31,10 +31,11 @@ class PromptSet:
             {
                 "text": document.body,
                 "title": document.title,
+                "fence": fence(document),
                 "min_facts": MIN_FACTS,
                 "max_facts": MAX_FACTS,
-                "max_key_points": MAX_KEY_POINTS,
-                "max_entities": MAX_ENTITIES,
+                "max_summary_sentences": MAX_SUMMARY_SENTENCES,
+                "max_names": MAX_NAMES,
             }
         )
 
@@ -46,6 +47,14 @@ class PromptSet:
             ]
         except jinja2.UndefinedError as exc:
             raise PromptError(f"prompt {self.name!r}: {exc.message}") from None
+
+
+def fence(document: Document) -> str:
+    """The id of the tags around a document in the prompt: a hash of its title and text, so
+    that neither can hold the closing tag (it would have to contain its own hash), and the
+    same document always gets the same prompt (cache keys, cassettes)."""
+    content = f"{document.title or ''}\0{document.text}".encode()
+    return hashlib.sha256(content).hexdigest()[:12]
 
 
 def builtin_prompts_dir() -> Path:

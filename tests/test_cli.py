@@ -228,7 +228,7 @@ INVENTED = "The ministers agreed in Paris to double the aid budget before the en
 
 def _with_invented_quote(completion: dict[str, Any]) -> dict[str, Any]:
     answer = json.loads(completion["choices"][0]["message"]["content"])
-    answer["facts"][0]["verbatim_quote"] = INVENTED
+    answer["facts"][0]["quote"] = INVENTED
     return completion_with_content(completion, json.dumps(answer))
 
 
@@ -287,7 +287,7 @@ def test_strict_drops_ungrounded_facts_and_says_so() -> None:
     assert all(f["evidence"]["status"] != "ungrounded" for f in result["facts"])
     assert result["grounding"]["dropped"] == 1
     assert result["grounding"]["rate"] == round((facts_recorded - 1) / facts_recorded, 4)
-    assert "dropped 1 ungrounded fact(s) (--strict)" in outcome.stderr
+    assert "dropped 1 fact(s) whose evidence is not in the source" in outcome.stderr
 
 
 def test_answer_cut_at_the_token_limit_fails_clearly() -> None:

@@ -6,8 +6,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from summarizer.grounding import FUZZY_MIN_CHARS, Locator, locate_all, normalize, report
-from summarizer.schemas import Evidence, GroundingStatus
+from summarizer.grounding import (
+    FUZZY_MIN_CHARS,
+    GroundingCheck,
+    Locator,
+    locate_all,
+    normalize,
+    report,
+)
+from summarizer.schemas import Evidence, Extraction, GroundingStatus, SupportVerdict
 
 from .conftest import ARTICLES, SHARED
 
@@ -120,13 +127,68 @@ def test_repeated_phrase_takes_next_unused_occurrence() -> None:
     assert [(e.start, e.status) for e in found] == [(0, EXACT), (22, EXACT), (43, NORMALIZED)]
 
 
-def test_report_counts_and_rate() -> None:
+def test_report_counts_and_rates_over_every_fact() -> None:
     text = "Alpha beta. Gamma delta."
-    grounding = report(locate_all(text, ["Alpha beta", "GAMMA DELTA", "epsilon"]))
+    evidence = locate_all(text, ["Alpha beta", "GAMMA DELTA", "epsilon"])
+    evidence[0] = evidence[0].model_copy(update={"support": SupportVerdict.SUPPORTED})
+    grounding = report(evidence, reasks=1, dropped=1)
     assert grounding.counts == {EXACT: 1, NORMALIZED: 1, GroundingStatus.FUZZY: 0, UNGROUNDED: 1}
     assert grounding.rate == pytest.approx(0.6667)
-    assert report([]).rate == 0.0
-    assert report(locate_all(text, ["Alpha beta"]), reasks=1, dropped=1).rate == 0.5
+    assert grounding.support == {
+        SupportVerdict.SUPPORTED: 1,
+        SupportVerdict.PARTIAL: 0,
+        SupportVerdict.UNSUPPORTED: 2,
+    }
+    assert grounding.support_rate == pytest.approx(0.3333)
+    assert (grounding.reasks, grounding.dropped) == (1, 1)
+    assert report([]).rate == 0.0 and report([]).support_rate == 0.0
+
+
+def _extraction(*facts: tuple[str, str]) -> Extraction:
+    return Extraction.model_validate(
+        {
+            "headline": "h",
+            "summary": ["s"],
+            "facts": [{"quote": q, "statement": s} for q, s in facts],
+        }
+    )
+
+
+TALKS = (
+    "Talks resumed in Doha on Friday after a week-long pause. Alexander was handed over to "
+    "the Red Cross in Khan Younis on Monday."
+)
+
+
+def test_the_re_ask_names_quotes_not_found_and_then_lets_the_answer_through() -> None:
+    check = GroundingCheck(TALKS, reasks_left=1)
+    answer = _extraction(
+        ("Talks resumed in Doha on Friday", "Talks resumed in Doha."),
+        ("Negotiators walked out of the talks", "Negotiators walked out."),
+        ("Alexander was handed over to the Red Cross", "Hostage talks reflect high-stakes chess."),
+    )
+    complaint = check.complaint(answer)
+    assert complaint is not None
+    assert "facts[1].quote 'Negotiators walked out of the talks'" in complaint
+    # A statement its quote does not support is named whenever quotes are re-asked for.
+    assert "facts[2].statement 'Hostage talks reflect high-stakes chess.'" in complaint
+    assert "facts[0]" not in complaint
+    assert (check.reasks_used, check.reasks_left) == (1, 0)
+    assert check.complaint(answer) is None  # budget spent: kept and flagged, not dropped
+
+
+def test_an_unsupported_statement_alone_re_asks_only_when_asked_to() -> None:
+    answer = _extraction(
+        ("Talks resumed in Doha on Friday", "Talks resumed in Cairo on Friday."),
+        ("Alexander was handed over to the Red Cross", "Alexander was handed over."),
+        ("Alexander was handed over to the Red Cross", "He was handed to the Red Cross."),
+    )
+    assert GroundingCheck(TALKS).complaint(answer) is None
+    strict = GroundingCheck(TALKS, reask_unsupported=True)
+    complaint = strict.complaint(answer)
+    assert (
+        complaint is not None and "(Cairo)" in complaint and "quotes do not appear" not in complaint
+    )
 
 
 def test_seed_article_quote_with_typographic_marks_dropped_by_the_model() -> None:

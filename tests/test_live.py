@@ -7,6 +7,7 @@ Skipped where the 'local' extra is not installed, unless SUMMARIZER_REQUIRE_LIVE
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from summarizer.llm import model_store
 from summarizer.llm.engine import open_local_engine
 from summarizer.pipeline import Summarizer
 from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.writing_systems import foreign_letters, scripts_of
 
 from .conftest import ARTICLES
 
@@ -82,10 +84,15 @@ def test_embedded_engine_summarizes_a_short_article() -> None:
     assert located, [f.evidence.quote for f in outcome.facts]
     for evidence in located:
         assert evidence.end is not None and text[evidence.start : evidence.end]
+    assert sum(outcome.grounding.support.values()) == len(outcome.facts)
+    # Whatever the model wrote, it wrote in the article's script (the grammar sees to it).
+    written = json.dumps(outcome.model_dump(exclude={"source", "id"}), ensure_ascii=False)
+    assert foreign_letters(written, scripts_of(text)) == ""
     usage = outcome.usage
     print(
         f"\nlive: {len(text)} chars, {outcome.elapsed_s:.1f} s, {usage.prompt_tokens} prompt + "
-        f"{usage.completion_tokens} completion tokens, grounding {outcome.grounding.rate:.0%}"
+        f"{usage.completion_tokens} completion tokens, grounding {outcome.grounding.rate:.0%}, "
+        f"support {outcome.grounding.support_rate:.0%}"
     )
 
 

@@ -6,25 +6,24 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from summarizer.schemas import MAX_FACTS, MAX_QUOTE_CHARS, MIN_FACTS, Extraction
+from summarizer.schemas import (
+    MAX_FACTS,
+    MAX_NAMES,
+    MAX_QUOTE_CHARS,
+    MAX_STATEMENT_CHARS,
+    MAX_SUMMARY_SENTENCES,
+    MIN_FACTS,
+    Extraction,
+)
 
-FACT = {
-    "verbatim_quote": "The council approved the budget",
-    "type": "event",
-    "statement": "The council approved the budget.",
-    "who": "the council",
-    "what": "approved the budget",
-    "when": None,
-    "where": None,
-    "attribution": "outlet",
-    "attributed_to": None,
-}
+FACT = {"quote": "The council approved the budget", "statement": "The budget was approved."}
 VALID: dict[str, Any] = {
     "headline": "Budget approved",
-    "summary": "The council approved the budget.",
-    "key_points": ["Budget approved", "Vote on Monday"],
+    "summary": ["The council approved the budget on Monday."],
     "facts": [FACT] * MIN_FACTS,
-    "entities": [{"name": "Council", "type": "organization", "role": "approved the budget"}],
+    "people": ["Dana Ortiz"],
+    "organizations": ["Riverton city council"],
+    "places": ["Riverton"],
 }
 
 
@@ -36,7 +35,8 @@ def _with(**changes: Any) -> dict[str, Any]:
 
 def test_valid_extraction() -> None:
     extraction = Extraction.model_validate(VALID)
-    assert extraction.facts[0].attribution == "outlet"
+    assert extraction.facts[0].quote == FACT["quote"]
+    assert Extraction.model_validate(_with(people=[], places=[])).names()["person"] == []
 
 
 @pytest.mark.parametrize(
@@ -44,11 +44,13 @@ def test_valid_extraction() -> None:
     [
         _with(facts=[FACT] * (MAX_FACTS + 1)),
         _with(facts=[FACT] * (MIN_FACTS - 1)),
-        _with(facts=[{**FACT, "verbatim_quote": "   "}]),
-        _with(facts=[{**FACT, "type": "rumour"}] * MIN_FACTS),
-        _with(facts=[{**FACT, "attribution": "someone"}] * MIN_FACTS),
-        _with(facts=[{**FACT, "verbatim_quote": "x" * (MAX_QUOTE_CHARS + 1)}] * MIN_FACTS),
-        _with(entities=[{"name": "Paris", "type": "city", "role": "venue"}]),
+        _with(facts=[{**FACT, "quote": "   "}] * MIN_FACTS),
+        _with(facts=[{**FACT, "statement": ""}] * MIN_FACTS),
+        _with(facts=[{**FACT, "statement": "x" * (MAX_STATEMENT_CHARS + 1)}] * MIN_FACTS),
+        _with(summary=[]),
+        _with(summary=["  "]),
+        _with(summary=["One."] * (MAX_SUMMARY_SENTENCES + 1)),
+        _with(people=["A B"] * (MAX_NAMES + 1)),
         {k: v for k, v in VALID.items() if k != "headline"},
     ],
 )
@@ -57,11 +59,22 @@ def test_invalid_extractions_are_rejected(data: dict[str, Any]) -> None:
         Extraction.model_validate(data)
 
 
+def test_a_long_sentence_of_the_article_is_a_valid_quote() -> None:
+    long_sentence = "word " * MAX_QUOTE_CHARS
+    assert Extraction.model_validate(_with(facts=[{**FACT, "quote": long_sentence}] * 3))
+
+
 def test_json_schema_bounds_what_the_grammar_lets_the_model_write() -> None:
     schema = Extraction.model_json_schema()
     facts = schema["properties"]["facts"]
     assert (facts["minItems"], facts["maxItems"]) == (MIN_FACTS, MAX_FACTS)
-    assert (
-        schema["$defs"]["ExtractedFact"]["properties"]["verbatim_quote"]["maxLength"]
-        == MAX_QUOTE_CHARS
-    )
+    fact = schema["$defs"]["ExtractedFact"]["properties"]
+    assert list(fact) == ["quote", "statement"]  # the quote first: the model copies, then writes
+    assert fact["quote"]["maxLength"] == MAX_QUOTE_CHARS
+    assert schema["properties"]["summary"]["maxItems"] == MAX_SUMMARY_SENTENCES
+    for names in ("people", "organizations", "places"):
+        assert schema["properties"][names]["maxItems"] == MAX_NAMES
+    # Every string is bounded: a model repeating itself meets a bound, not the token limit.
+    strings = [fact["quote"], fact["statement"], schema["properties"]["headline"]]
+    strings += [schema["properties"][k]["items"] for k in ("summary", "people", "places")]
+    assert all("maxLength" in s for s in strings)

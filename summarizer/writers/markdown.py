@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.schemas import DocumentResult, Fact, FailedDocument, GroundingStatus
+from summarizer.schemas import DocumentResult, Fact, FailedDocument, GroundingStatus, SupportVerdict
 
 
 def render_markdown(outcome: DocumentResult | FailedDocument) -> str:
@@ -15,10 +15,6 @@ def render_markdown(outcome: DocumentResult | FailedDocument) -> str:
             _provenance(outcome),
             "",
             outcome.summary.text,
-            "",
-            "## Key points",
-            "",
-            *(f"- {point}" for point in outcome.summary.key_points),
             "",
             _facts_heading(outcome),
             "",
@@ -40,41 +36,57 @@ def _provenance(result: DocumentResult) -> str:
 def _facts_heading(result: DocumentResult) -> str:
     grounding = result.grounding
     counts = ", ".join(f"{n} {status}" for status, n in grounding.counts.items() if n) or "none"
-    extra = f"; {grounding.dropped} ungrounded dropped" if grounding.dropped else ""
+    extra = f"; {grounding.dropped} dropped by --strict" if grounding.dropped else ""
     if grounding.reasks:
-        extra += (
-            f"; {grounding.reasks} re-ask{'s' if grounding.reasks > 1 else ''} for quotes not found"
-        )
-    return f"## Facts ({len(result.facts)}: {counts}{extra}; grounding rate {grounding.rate:.0%})"
+        extra += f"; {grounding.reasks} re-ask{'s' if grounding.reasks > 1 else ''}"
+    return (
+        f"## Facts ({len(result.facts)}: {counts}{extra}; grounding rate {grounding.rate:.0%}, "
+        f"support rate {grounding.support_rate:.0%})"
+    )
 
 
 def _fact(number: int, fact: Fact) -> str:
     details = [
-        f"{label}: {value}"
-        for label, value in (("who", fact.who), ("when", fact.when), ("where", fact.where))
-        if value
+        f"{label}: {', '.join(values)}"
+        for label, values in (("who", fact.who), ("when", fact.when), ("where", fact.where))
+        if values
     ]
     source = fact.attribution.source or fact.attribution.kind
     if fact.attribution.kind != "outlet" and fact.attribution.source:
         source = f"{fact.attribution.kind}: {fact.attribution.source}"
-    evidence = fact.evidence
-    if evidence.status == GroundingStatus.UNGROUNDED:
-        where = "**NOT FOUND in the source**"
-    elif evidence.status == GroundingStatus.FUZZY:
-        where = f"chars {evidence.start}-{evidence.end}, fuzzy match {evidence.score:.0%}"
-    else:
-        where = f"chars {evidence.start}-{evidence.end}, {evidence.status}"
     lines = [
-        f"{number}. **[{fact.type}]** {fact.statement}",
+        f"{number}. **[{fact.type}]** {fact.statement}{_support_flag(fact)}",
         f"   - {'; '.join([*details, f'according to {source}'])}",
-        f'   > "{evidence.quote}" ({where})',
+        f'   > "{fact.evidence.quote}" ({_where(fact)})',
         "",
     ]
     return "\n".join(lines)
 
 
+def _support_flag(fact: Fact) -> str:
+    evidence = fact.evidence
+    if evidence.support == SupportVerdict.SUPPORTED:
+        return ""
+    if evidence.status == GroundingStatus.UNGROUNDED:
+        return ""  # flagged NOT FOUND on its quote
+    missing = f": {', '.join(evidence.missing_words)} not in the evidence"
+    if evidence.support == SupportVerdict.PARTIAL:
+        return f" *(partly supported{missing})*"
+    return f" **NOT SUPPORTED**{missing}"
+
+
+def _where(fact: Fact) -> str:
+    evidence = fact.evidence
+    if evidence.status == GroundingStatus.UNGROUNDED:
+        return "**NOT FOUND in the source**"
+    if evidence.status == GroundingStatus.FUZZY:
+        return f"chars {evidence.start}-{evidence.end}, fuzzy match {evidence.score:.0%}"
+    return f"chars {evidence.start}-{evidence.end}, {evidence.status}"
+
+
 def _entities(result: DocumentResult) -> list[str]:
     if not result.entities:
         return []
-    rows = [f"| {e.name} | {e.type} | {e.role} |" for e in result.entities]
-    return ["## Entities", "", "| name | type | role |", "| --- | --- | --- |", *rows, ""]
+    rows = [f"| {e.name} | {e.type} | {e.role or ''} | {e.mentions} |" for e in result.entities]
+    header = ["| name | type | title | mentions |", "| --- | --- | --- | --- |"]
+    return ["## Entities", "", *header, *rows, ""]
