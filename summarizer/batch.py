@@ -11,10 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from summarizer.config import Settings
 from summarizer.documents import Document, ReadError
+from summarizer.llm.providers import select_endpoint
 from summarizer.pipeline import Outcome, Summarizer, read_failure
 from summarizer.pricing import PriceTable
 from summarizer.prompting import PromptError
@@ -24,6 +26,21 @@ from summarizer.store import RunTotals, Store
 logger = logging.getLogger(__name__)
 
 _RUN_UPDATE_EVERY_S = 2.0
+# Requests in flight on a remote endpoint: its rate limits, not the client, are the bound.
+REMOTE_CONCURRENCY = 16
+# Parallel slots of the embedded engine for a batch: decoding several answers at once costs
+# little more than one. The count that `python benchmarks/engine_slots.py` measured fastest
+# on 2 cores.
+ENGINE_BATCH_SLOTS = 4
+
+
+def concurrency_for(settings: Settings, concurrency: int | None) -> tuple[Settings, int]:
+    """Requests in flight for a batch, and the settings that serve them: on the embedded
+    engine one slot per request, so that none waits in the engine's queue."""
+    if select_endpoint(settings).provider != "local":
+        return settings, concurrency or REMOTE_CONCURRENCY
+    in_flight = concurrency or ENGINE_BATCH_SLOTS
+    return replace(settings, parallel_slots=in_flight), in_flight
 
 
 @dataclass

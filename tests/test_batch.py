@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.batch import Batch, BatchTotals
+from summarizer.batch import (
+    ENGINE_BATCH_SLOTS,
+    REMOTE_CONCURRENCY,
+    Batch,
+    BatchTotals,
+    concurrency_for,
+)
 from summarizer.cli import app
 from summarizer.config import RetryPolicy, Settings
 from summarizer.documents import Document, ReadError, iter_documents
@@ -277,3 +283,14 @@ def test_read_errors_pass_through_the_batch(tmp_path: Path) -> None:
     items = list(iter_documents([str(tmp_path / "missing-*.txt"), str(tmp_path / "none.jsonl")]))
     assert [type(i) for i in items] == [ReadError, ReadError]
     assert "no files match" in str(items[0]) and "no such file" in str(items[1])
+
+
+def test_a_batch_on_the_embedded_engine_runs_one_slot_per_request_in_flight() -> None:
+    local = Settings.from_env({})
+    settings, in_flight = concurrency_for(local, None)
+    assert in_flight == ENGINE_BATCH_SLOTS == settings.parallel_slots
+    settings, in_flight = concurrency_for(local, 3)
+    assert (in_flight, settings.parallel_slots) == (3, 3)
+    remote = Settings.from_env({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, model="m")
+    settings, in_flight = concurrency_for(remote, None)
+    assert (in_flight, settings.parallel_slots) == (REMOTE_CONCURRENCY, 1)
