@@ -3,7 +3,9 @@
     python scripts/record_examples.py            # all of examples/articles/*.txt
     python scripts/record_examples.py 002_f8c6bddbe5b99dbe
     python scripts/record_examples.py --render   # only re-render the markdown from the json
+    python scripts/record_examples.py --replay   # outputs again from the cassettes, no model
     python scripts/record_examples.py --digest   # the digest of all five, in one cassette
+    python scripts/record_examples.py --digest --replay
 
 Uses whatever endpoint the environment selects (the embedded engine when no key or base
 URL is set). Each article gets cassettes/examples/<stem>.yaml and examples/outputs/<stem>.{json,md}.
@@ -49,10 +51,16 @@ async def _summarize(settings: Settings, path: str) -> DocumentResult | FailedDo
         return await summarizer.summarize(read_path(path))
 
 
-def record(article: Path) -> bool:
+def record(article: Path, replay: bool = False) -> bool:
+    """Summarize an example, recording its cassette (or replaying it: after a change to what
+    the tool makes of an answer, the outputs follow without a model call)."""
     cassette = ROOT / "cassettes" / "examples" / f"{article.stem}.yaml"
     OUTPUTS.mkdir(parents=True, exist_ok=True)
-    settings = Settings.from_env(record_cassette=cassette)
+    settings = (
+        Settings.from_env(replay_cassette=cassette)
+        if replay
+        else Settings.from_env(record_cassette=cassette)
+    )
     outcome = asyncio.run(_summarize(settings, str(article.relative_to(ROOT))))
     if isinstance(outcome, FailedDocument):
         print(f"{article.name}: FAILED: {outcome.error}", file=sys.stderr)
@@ -73,9 +81,13 @@ def record(article: Path) -> bool:
     return True
 
 
-def record_digest() -> bool:
+def record_digest(replay: bool = False) -> bool:
     cassette = ROOT / "cassettes" / "digest" / "examples.yaml"
-    settings = Settings.from_env(record_cassette=cassette)
+    settings = (
+        Settings.from_env(replay_cassette=cassette)
+        if replay
+        else Settings.from_env(record_cassette=cassette)
+    )
     summarizer = Summarizer(settings)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "s.sqlite3") as store:
@@ -104,16 +116,18 @@ def record_digest() -> bool:
     return not digest.failed
 
 
-def main(stems: list[str]) -> int:
+def main(arguments: list[str]) -> int:
     articles = sorted((ROOT / "examples" / "articles").glob("*.txt"))
+    replay = "--replay" in arguments
+    stems = [a for a in arguments if a != "--replay"]
     if stems == ["--digest"]:
-        return 0 if record_digest() else 1
+        return 0 if record_digest(replay) else 1
     if stems == ["--render"]:
         for article in articles:
             render(article.stem)
         return 0
     chosen = [a for a in articles if not stems or a.stem in stems]
-    results = [record(article) for article in chosen]
+    results = [record(article, replay) for article in chosen]
     return 0 if all(results) else 1
 
 
