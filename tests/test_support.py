@@ -111,7 +111,7 @@ def test_support_rate_is_the_share_supported() -> None:
 
 
 def test_a_name_the_sentence_before_gives_caps_the_verdict_at_partial() -> None:
-    """"He reportedly converted" after a sentence naming Inoki: the statement resolved the
+    """ "He reportedly converted" after a sentence naming Inoki: the statement resolved the
     reference, which the evidence sentence alone does not show."""
     statement = "Inoki reportedly converted to Islam in the 1990s."
     evidence = "He reportedly converted to Islam in the 1990s."
