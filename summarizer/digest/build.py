@@ -125,7 +125,7 @@ class DigestBuilder:
             conflicts=conflicts,
             single_source=single,
             attribution=[profile(s) for s in sources],
-            not_shown=sum(s.ungrounded for s in sources),
+            not_shown=sum(s.not_shown for s in sources),
         )
 
     async def _draft(

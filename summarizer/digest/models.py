@@ -93,7 +93,10 @@ class Story(BaseModel):
     conflicts: list[Conflict]
     single_source: list[SingleSourceClaim]
     attribution: list[AttributionProfile]
-    not_shown: int = Field(default=0, description="Facts left out: evidence not in the source")
+    not_shown: int = Field(
+        default=0,
+        description="Facts left out: evidence not in the source, or not supporting them",
+    )
 
     @property
     def summary_text(self) -> str:

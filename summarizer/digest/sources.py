@@ -8,7 +8,7 @@ from functools import cached_property
 
 from summarizer.digest.models import Article, Quote
 from summarizer.digest.text import find_date, parse_date
-from summarizer.schemas import DocumentResult, Fact, GroundingStatus
+from summarizer.schemas import DocumentResult, Fact, GroundingStatus, SupportVerdict
 from summarizer.text import Sentence, sentences
 
 
@@ -52,12 +52,12 @@ class Source:
 
     @cached_property
     def facts(self) -> list[SourceFact]:
-        """Located facts, once each: a small model may state one fact twice, with the same
-        evidence or the same words."""
+        """Located facts their evidence does not contradict, once each: a small model may
+        state one fact twice, with the same evidence or the same words."""
         facts: list[SourceFact] = []
         seen: set[object] = set()
         for fact in self.result.facts:
-            if fact.evidence.status == GroundingStatus.UNGROUNDED:
+            if not shown(fact):
                 continue
             span = (fact.evidence.start, fact.evidence.end)
             statement = " ".join(fact.statement.casefold().split())
@@ -67,8 +67,8 @@ class Source:
         return facts
 
     @property
-    def ungrounded(self) -> int:
-        return sum(f.evidence.status == GroundingStatus.UNGROUNDED for f in self.result.facts)
+    def not_shown(self) -> int:
+        return sum(not shown(f) for f in self.result.facts)
 
     def quote(self, fact: Fact) -> Quote:
         start, end = fact.evidence.start, fact.evidence.end
@@ -84,6 +84,15 @@ class Source:
 
     def span(self, start: int, end: int) -> Quote:
         return Quote(article=self.label, text=self.article.text[start:end], start=start, end=end)
+
+
+def shown(fact: Fact) -> bool:
+    """A fact the digest may show: its evidence located, and supporting what it states."""
+    evidence = fact.evidence
+    return (
+        evidence.status != GroundingStatus.UNGROUNDED
+        and evidence.support != SupportVerdict.UNSUPPORTED
+    )
 
 
 def label_for(index: int) -> str:

@@ -62,7 +62,11 @@ def _story(story: Story) -> list[str]:
         ),
     ]
     if story.not_shown:
-        lines += ["", f"*{story.not_shown} fact(s) not shown: evidence not found in the source.*"]
+        lines += [
+            "",
+            f"*{story.not_shown} fact(s) not shown: evidence not found in the source, or not "
+            "supporting the statement.*",
+        ]
     return lines
 
 
