@@ -12,6 +12,8 @@ import csv
 import glob
 import hashlib
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ from summarizer.cleaning import strip_boilerplate
 
 STDIN = "-"
 NUL = b"\x00"
+# The longest text read as one document. A 20 MB file sent whole took 1.29 GB of memory;
+# long documents split into windows are another matter (they still need a bound).
+MAX_CHARS = 1_000_000
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 TABLE_SUFFIXES = {".jsonl", ".csv"}
@@ -59,8 +64,10 @@ class ReadError(Exception):
         self.cause = cause
 
 
-def decode_text(raw: bytes, source: str) -> str:
+def decode_text(raw: bytes, source: str, max_chars: int = MAX_CHARS) -> str:
     """UTF-8 text as it is (no newline translation), so offsets are offsets into the file."""
+    if len(raw) > 4 * max_chars:  # more characters than the limit, whatever the encoding
+        raise _too_long(source, f"{len(raw):,} bytes", max_chars)
     if not raw.strip():
         raise ReadError(source, "file is empty" if not raw else "file holds only whitespace")
     if NUL in raw:
@@ -69,7 +76,16 @@ def decode_text(raw: bytes, source: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ReadError(source, f"not UTF-8 text (invalid byte at offset {exc.start})") from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ReadError(source, "file holds only whitespace")
+    if len(text) > max_chars:
+        raise _too_long(source, f"{len(text):,} characters", max_chars)
+    return text
+
+
+def _too_long(source: str, size: str, max_chars: int) -> ReadError:
+    return ReadError(source, f"{size}, over the {max_chars:,}-character limit (--max-chars)")
 
 
 def html_document(html: str, source: str, doc_id: str) -> Document:
@@ -95,80 +111,111 @@ def html_document(html: str, source: str, doc_id: str) -> Document:
     )
 
 
-def read_path(path: str, doc_id: str | None = None) -> Document:
+def read_path(path: str, doc_id: str | None = None, max_chars: int = MAX_CHARS) -> Document:
     """One file (or stdin) as one document."""
     if path == STDIN:
-        return Document(
-            id="stdin", source="<stdin>", text=decode_text(sys.stdin.buffer.read(), "<stdin>")
-        )
+        raw = sys.stdin.buffer.read(4 * max_chars + 1)
+        return Document(id="stdin", source="<stdin>", text=decode_text(raw, "<stdin>", max_chars))
     file = Path(path)
-    if not file.exists():
-        raise ReadError(path, "no such file")
-    if file.is_dir():
-        raise ReadError(path, "is a directory; give the files in it")
+    _check_regular_file(file, path)
     try:
         raw = file.read_bytes()
     except OSError as exc:
         raise ReadError(path, exc.strerror or str(exc)) from None
-    text = decode_text(raw, path)
+    text = decode_text(raw, path, max_chars)
     if file.suffix.lower() in HTML_SUFFIXES:
         return html_document(text, path, doc_id or file.stem)
     return Document(id=doc_id or file.stem, source=path, text=text)
 
 
-def read_paths(paths: Iterable[str]) -> Iterator[Document | ReadError]:
-    """One item per path, in order: the document, or the reason it could not be read."""
-    for path in paths:
-        try:
-            yield read_path(path)
-        except ReadError as error:
-            yield error
+def _check_regular_file(file: Path, path: str) -> None:
+    """Only regular files are read: opening a FIFO waits for a writer that may never come,
+    and a device may never end."""
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        raise ReadError(path, "no such file") from None
+    except OSError as exc:
+        raise ReadError(path, exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(mode):
+        raise ReadError(path, "is a directory; give the files in it")
+    if not stat.S_ISREG(mode):
+        raise ReadError(path, f"not a regular file ({_file_kind(mode)}); only files are read")
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 # ---- corpora: directories, globs and tables of documents ----------------------------------
 
 
-def iter_documents(inputs: Iterable[str]) -> Iterator[Document | ReadError]:
-    """Every document of every input, lazily, so a corpus of any size streams through."""
+def iter_documents(
+    inputs: Iterable[str], max_chars: int = MAX_CHARS
+) -> Iterator[Document | ReadError]:
+    """Every document of every input, lazily, so a corpus of any size streams through; every
+    input that cannot be read, as a ReadError in its place."""
     for spec in inputs:
         if spec == STDIN:
-            yield from read_paths([spec])
+            yield from _read_file(spec, max_chars=max_chars)
         elif Path(spec).is_dir():
-            yield from _read_directory(Path(spec))
+            yield from _read_directory(Path(spec), max_chars)
         elif _GLOB_CHARS & set(spec) and not Path(spec).exists():
             matches = sorted(glob.glob(spec, recursive=True))
             files = [m for m in matches if Path(m).is_file()]
             if not files:
                 yield ReadError(spec, "no files match this pattern")
             for match in files:
-                yield from _read_file(match)
+                yield from _read_file(match, max_chars=max_chars)
         else:
-            yield from _read_file(spec)
+            yield from _read_file(spec, max_chars=max_chars)
 
 
-def _read_directory(folder: Path) -> Iterator[Document | ReadError]:
-    files = sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in DIRECTORY_SUFFIXES
-    )
-    if not files:
+def _read_directory(folder: Path, max_chars: int) -> Iterator[Document | ReadError]:
+    files, unreadable = _walk(folder)
+    for error in unreadable:
+        yield ReadError(error.filename or str(folder), f"{error.strerror}: its files are not read")
+    if not files and not unreadable:
         yield ReadError(str(folder), "no .txt, .md, .html, .jsonl or .csv files in it")
     for file in files:
         # The relative path keeps ids unique when subfolders hold files of the same name.
         doc_id = file.relative_to(folder).with_suffix("").as_posix()
-        yield from _read_file(str(file), doc_id)
+        yield from _read_file(str(file), doc_id, max_chars)
 
 
-def _read_file(path: str, doc_id: str | None = None) -> Iterator[Document | ReadError]:
+def _walk(folder: Path) -> tuple[list[Path], list[OSError]]:
+    """The readable kinds of files under `folder`, and the folders that could not be listed
+    (a folder without read permission: rglob skips it without a word)."""
+    files: list[Path] = []
+    unreadable: list[OSError] = []
+    for root, _dirs, names in os.walk(folder, onerror=unreadable.append):
+        files += [Path(root) / n for n in names if Path(n).suffix.lower() in DIRECTORY_SUFFIXES]
+    return sorted(files), unreadable
+
+
+def _read_file(
+    path: str, doc_id: str | None = None, max_chars: int = MAX_CHARS
+) -> Iterator[Document | ReadError]:
     suffix = Path(path).suffix.lower()
-    if suffix == ".jsonl":
-        yield from _read_rows(path, _jsonl_rows(path))
-    elif suffix == ".csv":
-        yield from _read_rows(path, _csv_rows(path))
-    else:
+    if suffix in TABLE_SUFFIXES:
         try:
-            yield read_path(path, doc_id)
+            _check_regular_file(Path(path), path)
         except ReadError as error:
             yield error
+            return
+        rows = _jsonl_rows(path) if suffix == ".jsonl" else _csv_rows(path)
+        yield from _read_rows(path, rows, max_chars)
+        return
+    try:
+        yield read_path(path, doc_id, max_chars)
+    except ReadError as error:
+        yield error
 
 
 def _jsonl_rows(path: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -193,26 +240,30 @@ def _csv_rows(path: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 
 def _read_rows(
-    path: str, rows: Iterator[tuple[int, dict[str, Any] | str]]
+    path: str, rows: Iterator[tuple[int, dict[str, Any] | str]], max_chars: int
 ) -> Iterator[Document | ReadError]:
-    if not Path(path).is_file():
-        yield ReadError(path, "no such file")
-        return
+    count = 0
     try:
         for number, row in rows:
-            yield _row_document(f"{path}:{number}", row)
+            count += 1
+            yield _row_document(f"{path}:{number}", row, max_chars)
     except UnicodeDecodeError as exc:
         yield ReadError(path, f"not UTF-8 text (invalid byte at offset {exc.start})")
     except OSError as exc:
         yield ReadError(path, exc.strerror or str(exc))
+    else:
+        if not count:
+            yield ReadError(path, "no documents in it")
 
 
-def _row_document(source: str, row: dict[str, Any] | str) -> Document | ReadError:
+def _row_document(source: str, row: dict[str, Any] | str, max_chars: int) -> Document | ReadError:
     if isinstance(row, str):
         return ReadError(source, row)
     text, doc_id = row.get("text"), row.get("id")
     if not isinstance(text, str) or not text.strip():
         return ReadError(source, "no 'text' (or it is empty)")
+    if len(text) > max_chars:
+        return _too_long(source, f"{len(text):,} characters", max_chars)
     if doc_id is None or str(doc_id).strip() == "":
         return ReadError(source, "no 'id'")
     return Document(

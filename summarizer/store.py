@@ -9,6 +9,7 @@ most the documents in flight.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -97,18 +98,25 @@ class RunRow:
     totals: RunTotals
 
 
+class StoreError(RuntimeError):
+    """A store that cannot be used: the message names the file and the cause."""
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # autocommit off; every write below is one explicit transaction
-        self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=60000")
-        with self._transaction():
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                self._db.execute(statement)
+        try:
+            _create_private(path)
+            # autocommit off; every write below is one explicit transaction
+            self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=60000")
+            with self._transaction():
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self._db.execute(statement)
+        except (OSError, sqlite3.Error) as exc:
+            raise store_error(path, exc) from None
 
     def close(self) -> None:
         self._db.close()
@@ -120,17 +128,20 @@ class Store:
         self.close()
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self._db, self.path)
 
     def cached(self, key: str) -> Outcome | None:
         """A finished result for this key; failures are not cached, they are retried."""
-        row = self._db.execute(
-            "SELECT outcome FROM outcomes WHERE cache_key = ? AND status = 'ok'", (key,)
-        ).fetchone()
+        try:
+            row = self._db.execute(
+                "SELECT outcome FROM outcomes WHERE cache_key = ? AND status = 'ok'", (key,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
         return DocumentResult.model_validate_json(row[0]) if row else None
 
     def save(self, key: RequestKey, outcome: Outcome, cost_usd: float | None, run_id: int) -> None:
-        usage = outcome.usage if isinstance(outcome, DocumentResult) else None
+        usage = outcome.usage
         with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO outcomes VALUES "
@@ -147,8 +158,8 @@ class Store:
                     outcome.status,
                     outcome.model_dump_json(),
                     outcome.error if isinstance(outcome, FailedDocument) else None,
-                    usage.prompt_tokens if usage else 0,
-                    usage.completion_tokens if usage else 0,
+                    usage.prompt_tokens,
+                    usage.completion_tokens,
                     cost_usd,
                     outcome.elapsed_s if isinstance(outcome, DocumentResult) else None,
                     run_id,
@@ -200,16 +211,52 @@ class Store:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error: a writer waits for the lock up front."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error: a writer waits for the lock up front.
+    A failure of the database (full disk, file gone read-only) becomes a StoreError."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self.db = db
+        self.path = path
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        except sqlite3.Error as error:
+            if exc_type is None:
+                raise store_error(self.path, error) from None
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from None
+
+
+def _create_private(path: Path) -> None:
+    """A new store is readable by its owner only (0600): it holds every article and result.
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a directory", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def store_error(path: Path, error: BaseException) -> StoreError:
+    """One line for the user: which store, and what is wrong with it."""
+    if isinstance(error, OSError):
+        cause = error.strerror or str(error)
+    elif "not a database" in str(error) or "malformed" in str(error):
+        cause = "not a summarizer store (not an SQLite database, or a damaged one)"
+    elif "readonly" in str(error) or "read-only" in str(error):
+        cause = "read-only: the store must be writable"
+    elif "disk is full" in str(error) or "disk I/O" in str(error):
+        cause = f"cannot write ({error})"
+    else:
+        cause = str(error)
+    return StoreError(f"store {path}: {cause}")
 
 
 def params_json(values: dict[str, object]) -> str:

@@ -12,6 +12,7 @@ import asyncio
 import json
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from aiohttp import web
 
 FAULTS = ("429", "500", "503", "slow", "drop", "truncated", "invalid")
+# Not drawn at random: a 429 that asks for a pause of a second.
+PAUSE_FAULT = "429-pause"
 FaultPlan = Callable[[int], str | None]
 
 
@@ -41,6 +44,8 @@ class FaultServer:
         self.slow_s = slow_s
         self.requests = 0
         self.faults: Counter[str] = Counter()
+        self.arrivals: list[float] = []  # time.monotonic() of each request's arrival
+        self.answered: list[float] = []  # and of each response's
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -81,14 +86,21 @@ class FaultServer:
         with self._lock:
             number = self.requests
             self.requests += 1
+            self.arrivals.append(time.monotonic())
             fault = self.plan(number)
             if fault:
                 self.faults[fault] += 1
-        if self.latency_s:
+        if self.latency_s and fault != PAUSE_FAULT:
             await asyncio.sleep(self.latency_s)
-        return await self._respond(request, fault)
+        response = await self._respond(request, fault)
+        with self._lock:
+            self.answered.append(time.monotonic())
+        return response
 
     async def _respond(self, request: web.Request, fault: str | None) -> web.StreamResponse:
+        if fault == PAUSE_FAULT:
+            error = {"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}
+            return web.json_response(error, status=429, headers={"retry-after": "1"})
         if fault == "429":
             error = {"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}
             return web.json_response(error, status=429, headers={"retry-after": "0.05"})

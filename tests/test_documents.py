@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.documents import Document, ReadError, read_path, read_paths
+from summarizer.documents import Document, ReadError, iter_documents, read_path
 
 
 def test_reads_utf8_text_verbatim(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_missing_path_and_directory(tmp_path: Path) -> None:
 def test_read_paths_keeps_going_after_a_bad_one(tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
     good.write_text("Some news.")
-    items = list(read_paths([str(tmp_path / "missing.txt"), str(good)]))
+    items = list(iter_documents([str(tmp_path / "missing.txt"), str(good)]))
     assert isinstance(items[0], ReadError)
     assert isinstance(items[1], Document) and items[1].text == "Some news."
 

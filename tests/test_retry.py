@@ -58,6 +58,8 @@ def test_connection_problems_are_retried_but_not_an_exhausted_quota() -> None:
         ({"retry-after": "7"}, 7.0),
         ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past
         ({}, None),
+        ({"retry-after": "soon"}, None),  # not a delay: the policy's backoff applies
+        ({"retry-after": ""}, None),
     ],
 )
 def test_retry_after_headers(headers: dict[str, str], seconds: float | None) -> None:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from summarizer.config import Settings, StructuredMode
 from summarizer.llm.model_store import MODEL_NAME
+from summarizer.redaction import redact_url
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -35,7 +36,8 @@ class Endpoint:
         return self.provider == "local" and self.base_url is None
 
     def describe(self) -> str:
-        return self.base_url or "embedded engine"
+        """How messages name the endpoint: its URL without credentials."""
+        return redact_url(self.base_url) if self.base_url else "embedded engine"
 
 
 def select_endpoint(settings: Settings) -> Endpoint:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import vcr
+import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
+
+from summarizer.redaction import redact_url
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]
 
@@ -31,8 +34,12 @@ SECRET_QUERY_PARAMETERS = ("api-key", "api_key", "key")
 MATCH_ON = ("method", "path", "json_body")
 
 
-class ReplayMissError(RuntimeError):
-    """A request that the cassette being replayed does not hold."""
+class CassetteError(RuntimeError):
+    """A cassette that cannot be used; the message names the file and the cause."""
+
+
+class ReplayMissError(CassetteError):
+    """A cassette to replay that does not exist."""
 
 
 def _json_or_raw(body: Any) -> Any:
@@ -59,12 +66,19 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _scrub_request(request: Any) -> Any:
+    """No credentials in the recorded URI (`http://user:key@host/v1`)."""
+    request.uri = redact_url(request.uri)
+    return request
+
+
 def vcr_config() -> dict[str, Any]:
     """Keyword arguments for vcr.VCR, also the return value for pytest-recording's vcr_config."""
     return {
         "match_on": list(MATCH_ON),
         "filter_headers": list(SECRET_REQUEST_HEADERS),
         "filter_query_parameters": list(SECRET_QUERY_PARAMETERS),
+        "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
     }
@@ -80,16 +94,46 @@ def make_vcr(record_mode: RecordMode) -> vcr.VCR:
 def cassette(path: Path, record_mode: RecordMode = "none") -> Iterator[Any]:
     """Replay (`none`, the default) or record the HTTP calls made inside the block.
 
-    Recording with mode `all` starts the cassette afresh so that stale interactions never
-    linger in it.
+    Recording with mode `all` starts a cassette afresh, so that stale interactions never
+    linger in it, beside the old one: it replaces the old one only when the block ends
+    normally having recorded something. A recording that fails or records nothing (an
+    unreachable endpoint) leaves the old cassette as it was.
     """
     if record_mode == "none" and not path.is_file():
         raise ReplayMissError(f"{path}: no such cassette")
-    if record_mode == "all":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-    with make_vcr(record_mode).use_cassette(str(path), allow_playback_repeats=False) as tape:
+    if record_mode != "all":
+        with make_vcr(record_mode).use_cassette(str(path), allow_playback_repeats=False) as tape:
+            yield tape
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.recording")
+    fresh.unlink(missing_ok=True)
+    try:
+        with make_vcr("all").use_cassette(str(fresh), allow_playback_repeats=False) as tape:
+            yield tape
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+    if fresh.is_file():
+        fresh.replace(path)
+
+
+@contextmanager
+def open_cassette(path: Path, record_mode: RecordMode) -> Iterator[Any]:
+    """cassette(), its file's faults one message for the run (CassetteError), not a stack
+    trace per request: missing, unreadable, or not a cassette."""
+    with ExitStack() as stack:
+        try:
+            tape = stack.enter_context(cassette(path, record_mode))
+        except CassetteError:
+            raise
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise CassetteError(f"{path}: not a cassette ({_first_line(exc)})") from None
         yield tape
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def is_replay_miss(error: BaseException) -> bool:

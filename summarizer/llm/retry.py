@@ -39,7 +39,19 @@ TRANSIENT_ERRORS = (
 )
 
 
+class BadResponseError(openai.OpenAIError):
+    """A 200 answer that is not a chat completion: not an OpenAI-compatible endpoint (a
+    proxy's HTML page, a login form), not a model's invalid output. A JSON body cut short
+    is a transfer that broke: `transient`, retried like a dropped connection."""
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
 def is_transient(error: BaseException) -> bool:
+    if isinstance(error, BadResponseError):
+        return error.transient
     if not isinstance(error, TRANSIENT_ERRORS) or is_replay_miss(error):
         return False
     return not (isinstance(error, openai.RateLimitError) and error.code == "insufficient_quota")
@@ -62,8 +74,12 @@ def retry_after_seconds(error: BaseException) -> float | None:
     try:
         return max(float(value), 0.0)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None  # "soon", "": not a delay; the policy's own backoff applies
+    return max(parsed.timestamp() - time.time(), 0.0)
 
 
 class WaitRetryAfter:
@@ -116,16 +132,29 @@ def with_transport_retries(
     func: Callable[..., Awaitable[T]], policy: RetryPolicy, on_backoff: Backoff | None = None
 ) -> Callable[..., Awaitable[T]]:
     async def call(*args: Any, **kwargs: Any) -> T:
-        async for attempt in transport_retrying(policy, on_backoff):
-            with attempt:
-                return await func(*args, **kwargs)
+        attempts = 0
+        try:
+            async for attempt in transport_retrying(policy, on_backoff):
+                with attempt:
+                    attempts += 1
+                    return await func(*args, **kwargs)
+        except openai.OpenAIError as error:
+            error.attempts = attempts  # type: ignore[attr-defined]  # for describe_error
+            raise
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     return call
 
 
 def describe_error(error: BaseException | None) -> str:
-    """One line for the user: the HTTP status and the server's message, without a traceback."""
+    """One line for the user: the HTTP status and the server's message, without a traceback,
+    and how many attempts were made when there were several."""
+    attempts = getattr(error, "attempts", 1)
+    described = _describe(error)
+    return f"{described} (after {attempts} attempts)" if attempts > 1 else described
+
+
+def _describe(error: BaseException | None) -> str:
     if error is None:
         return "unknown error"
     if isinstance(error, openai.APIStatusError):
@@ -141,4 +170,6 @@ def describe_error(error: BaseException | None) -> str:
     if isinstance(error, openai.APIConnectionError):
         cause = error.__cause__
         return f"cannot connect ({cause or error.message})"
+    if isinstance(error, BadResponseError):
+        return str(error)
     return f"{type(error).__name__}: {error}"
