@@ -62,13 +62,16 @@ class BatchTotals:
     def add(self, outcome: Outcome, cached: bool, cost: float | None) -> None:
         if isinstance(outcome, FailedDocument):
             self.failed += 1
-            return
-        self.done += 1
+        else:
+            self.done += 1
         if cached:
             self.cached += 1
             return  # paid for in an earlier run
+        # A failed document's attempts were paid for too.
         self.prompt_tokens += outcome.usage.prompt_tokens
         self.completion_tokens += outcome.usage.completion_tokens
+        if not outcome.usage.prompt_tokens + outcome.usage.completion_tokens:
+            return  # nothing spent (an unreadable input): nothing to price
         if cost is None:
             self.unpriced += 1
         else:
@@ -133,8 +136,14 @@ class Batch:
                     self.store.update_run(run_id, self.totals.snapshot(), finished=False)
 
         async def feed() -> None:
-            for item in documents:
+            # Files are read in a thread: a slow disk or a large file must not stall the
+            # requests in flight, which all share this event loop.
+            items = iter(documents)
+            count = 0
+            while (item := await asyncio.to_thread(next, items, None)) is not None:
+                count += 1
                 await queue.put(item)
+            self.totals.total = count
             for _ in range(self.concurrency):
                 await queue.put(None)
 
@@ -164,8 +173,7 @@ class Batch:
             # Same text under another name or path: the result, relabelled.
             return hit.model_copy(update={"id": item.id, "source": item.source}), True, 0.0
         outcome = await self.summarizer.summarize(item)
-        cost = None
-        if isinstance(outcome, DocumentResult):
-            cost = self.prices.cost(outcome.model, outcome.usage)
+        model = outcome.model if isinstance(outcome, DocumentResult) else key.model
+        cost = self.prices.cost(model, outcome.usage)
         self.store.save(key, outcome, cost, run_id)
         return outcome, False, cost

@@ -10,7 +10,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Literal, TextIO
 
@@ -26,7 +26,7 @@ from summarizer.batch import (
     concurrency_for,
 )
 from summarizer.config import RetryPolicy, Settings, StructuredMode
-from summarizer.documents import Document, ReadError, iter_documents, read_paths
+from summarizer.documents import MAX_CHARS, Document, ReadError, iter_documents
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import ConfigurationError, select_endpoint
@@ -34,9 +34,11 @@ from summarizer.pipeline import Outcome, Summarizer, summarize_all
 from summarizer.pricing import PriceError, load_prices
 from summarizer.progress import open_progress
 from summarizer.prompting import PromptError
+from summarizer.redaction import redact_argv
 from summarizer.schemas import FailedDocument
-from summarizer.store import Store, default_store_path
+from summarizer.store import Store, StoreError, default_store_path
 from summarizer.writers import JsonLinesWriter, OutputFormat, open_writer, render_digest
+from summarizer.writers.files import OutputError, check_output, output_stream
 
 app = typer.Typer(
     help="Summaries and facts from articles, each fact's evidence located in the source.",
@@ -85,6 +87,12 @@ ReasksOpt = Annotated[
     int | None,
     typer.Option(min=0, help="Re-asks for quotes not found in the source. \\[default: 1]"),
 ]
+MaxCharsOpt = Annotated[
+    int,
+    typer.Option(
+        min=1, help="Refuse a document longer than this many characters (memory stays bounded)."
+    ),
+]
 ReaskUnsupportedOpt = Annotated[
     bool,
     typer.Option(
@@ -123,6 +131,12 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    # instructor logs each failed call as an error and counts one attempt where the transport
+    # retries made five: the tool reports failures itself. Its messages show with -v only.
+    helper = logging.getLogger("instructor")
+    helper.handlers[:] = [handler]
+    helper.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+    helper.propagate = False
 
 
 def _usage_error(message: str) -> typer.Exit:
@@ -137,12 +151,33 @@ def _summarizer(settings: Settings, limiter: RateLimiter | None = None) -> Summa
         raise _usage_error(str(exc)) from None
 
 
-def _store(path: Path | None, record: Path | None) -> Store:
-    """The store; when recording a cassette and none is named, a fresh one, so that every
-    call is made and recorded rather than answered from an earlier run's cache."""
-    if path is None and record is not None:
-        path = Path(tempfile.mkdtemp(prefix="summarizer-record-")) / "store.sqlite3"
-    return Store(path or default_store_path())
+@contextmanager
+def _store(path: Path | None, record: Path | None) -> Iterator[Store]:
+    """The store; when recording a cassette and none is named, a fresh one, removed after,
+    so that every call is made and recorded rather than answered from an earlier run's
+    cache."""
+    with ExitStack() as stack:
+        if path is None and record is not None:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="summarizer-"))
+            path = Path(scratch) / "store.sqlite3"
+        yield stack.enter_context(Store(path or default_store_path()))
+
+
+@contextmanager
+def _fatal_errors() -> Iterator[None]:
+    """A store or an output that cannot be used ends the command with one line, status 1:
+    no traceback, and no half-written output (summarizer.writers.files)."""
+    try:
+        yield
+    except (StoreError, OutputError) as exc:
+        typer.echo(f"summarizer: error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS) from None
+
+
+def _check_output(path: Path | None) -> None:
+    if path is not None:
+        with _fatal_errors():
+            check_output(path)
 
 
 def _batch_settings(settings: Settings, concurrency: int | None) -> tuple[Settings, int]:
@@ -163,7 +198,12 @@ def _store_job(
     """A batch job on the store, for the commands that summarize on the way (eval, digest)."""
     local = summarizer.endpoint.provider == "local"
     with _store(store_path, record) as store:
-        yield Batch(summarizer, store, load_prices(free=local), sink, in_flight, " ".join(sys.argv))
+        yield Batch(summarizer, store, load_prices(free=local), sink, in_flight, _command())
+
+
+def _command() -> str:
+    """The command line as the store records it: keys masked."""
+    return " ".join(redact_argv(sys.argv))
 
 
 def _report_failure(outcome: FailedDocument) -> None:
@@ -195,6 +235,7 @@ def summarize(
     grounding_reasks: ReasksOpt = None,
     reask_unsupported: ReaskUnsupportedOpt = False,
     free_quotes: FreeQuotesOpt = False,
+    max_chars: MaxCharsOpt = MAX_CHARS,
     record: Annotated[
         Path | None, typer.Option(help="Record the model calls into this cassette.")
     ] = None,
@@ -226,22 +267,26 @@ def summarize(
             replay_cassette=replay,
         )
     )
-    with ExitStack() as stack:
-        stream = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+    _check_output(output)
+    with _fatal_errors(), output_stream(output) as stream:
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
-        failures = asyncio.run(_summarize(paths, summarizer, chosen_format, stream))
+        documents = iter_documents(paths, max_chars)
+        failures = asyncio.run(_summarize(documents, summarizer, chosen_format, stream))
     if failures:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
 async def _summarize(
-    paths: list[str], summarizer: Summarizer, output_format: OutputFormat, stream: TextIO
+    documents: Iterable[Document | ReadError],
+    summarizer: Summarizer,
+    output_format: OutputFormat,
+    stream: TextIO,
 ) -> int:
     writer = open_writer(output_format, stream)
     failures = 0
     async with summarizer:
         try:
-            async for outcome in summarize_all(read_paths(paths), summarizer):
+            async for outcome in summarize_all(documents, summarizer):
                 if isinstance(outcome, FailedDocument):
                     failures += 1
                     _report_failure(outcome)
@@ -290,6 +335,7 @@ def batch(
     grounding_reasks: ReasksOpt = None,
     reask_unsupported: ReaskUnsupportedOpt = False,
     free_quotes: FreeQuotesOpt = False,
+    max_chars: MaxCharsOpt = MAX_CHARS,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -318,9 +364,10 @@ def batch(
         price_table = load_prices(prices, free=local)
     except PriceError as exc:
         raise _usage_error(str(exc)) from None
-    with ExitStack() as stack:
+    _check_output(output)
+    with _fatal_errors(), ExitStack() as stack:
         store = stack.enter_context(Store(store_path or default_store_path()))
-        stream = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+        stream = stack.enter_context(output_stream(output))
         writer = JsonLinesWriter(stream)
 
         def sink(outcome: Outcome) -> None:
@@ -329,8 +376,8 @@ def batch(
             writer.write(outcome)
 
         progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
-        job = Batch(summarizer, store, price_table, sink, in_flight, " ".join(sys.argv), progress)
-        totals = asyncio.run(_batch(job, iter_documents(inputs)))
+        job = Batch(summarizer, store, price_table, sink, in_flight, _command(), progress)
+        totals = asyncio.run(_batch(job, iter_documents(inputs, max_chars)))
     if not quiet:
         typer.echo(f"summarizer: batch: {totals.describe()} · store {store.path}", err=True)
     if totals.failed:
@@ -401,7 +448,8 @@ def eval_command(
     summarizer = _summarizer(settings)
     outcomes: dict[str, Outcome] = {}
     keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
-    with _store_job(summarizer, in_flight, store_path, record, keep) as job:
+    _check_output(output)
+    with _fatal_errors(), _store_job(summarizer, in_flight, store_path, record, keep) as job:
         totals = asyncio.run(_batch(job, [item.document() for item in items]))
     report = EvalReport(
         dataset=str(dataset),
@@ -410,8 +458,9 @@ def eval_command(
         items=items,
         outcomes=outcomes,
     ).to_dict(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))
-    if output:
-        output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    with _fatal_errors(), output_stream(output) if output else nullcontext() as stream:
+        if stream is not None:
+            stream.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     Console().print(eval_table(report))
     for row in report["per_document"]:
         if row["status"] == "failed":
@@ -447,13 +496,21 @@ def _rank_caption(report: dict[str, object]) -> str:
 
     rank = report["rank"]
     grounding = report["grounding"]
-    assert isinstance(rank, dict) and isinstance(grounding, dict)
+    usage = report["usage"]
+    assert isinstance(rank, dict) and isinstance(grounding, dict) and isinstance(usage, dict)
     places = ", ".join(f"{m} {rank[m]}" for m in METRICS)
     return (
         f"{OURS} ({report['model']}) ranks {places} of {report['ranked_among']}; "
         f"{grounding['facts_per_document']} facts/doc, {grounding['located_rate']:.0%} located, "
-        f"{grounding['support_rate']:.0%} supported"
+        f"{grounding['support_rate']:.0%} supported; median "
+        f"{usage['median_completion_tokens']:.0f} completion tokens and "
+        f"{usage['median_seconds_per_document']:.1f} s per document{_model_time(usage)}"
     )
+
+
+def _model_time(usage: dict[str, object]) -> str:
+    seconds = usage.get("median_model_seconds_per_document")
+    return f" ({seconds:.1f} s in the model, as recorded)" if isinstance(seconds, float) else ""
 
 
 # ---- digest -------------------------------------------------------------------------------
@@ -485,6 +542,7 @@ def digest(
             "--extractive", help="Summarize stories from their facts, without a model call."
         ),
     ] = False,
+    max_chars: MaxCharsOpt = MAX_CHARS,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -524,13 +582,16 @@ def digest(
         builder = DigestBuilder(None if extractive else summarizer)
     except PromptError as exc:
         raise _usage_error(str(exc)) from None
-    items = list(iter_documents(inputs))
-    with _store_job(summarizer, in_flight, store_path, record, lambda outcome: None) as job:
+    items = list(iter_documents(inputs, max_chars))
+    _check_output(output)
+    with (
+        _fatal_errors(),
+        _store_job(summarizer, in_flight, store_path, record, lambda outcome: None) as job,
+    ):
         result = asyncio.run(run_digest(job, items, builder))
     for failure in result.failed:
         _report_failure(failure)
-    with ExitStack() as stack:
-        stream = stack.enter_context(output.open("w", encoding="utf-8")) if output else sys.stdout
+    with _fatal_errors(), output_stream(output) as stream:
         chosen = output_format or ("markdown" if stream.isatty() else "json")
         stream.write(render_digest(result, chosen))
     if result.failed:
@@ -550,7 +611,7 @@ def runs(
     if not path.is_file():
         raise _usage_error(f"{path}: no such store (run `summarizer batch` first)")
     table = Table("run", "started", "status", "done", "cached", "failed", "tokens", "cost", "model")
-    with Store(path) as store:
+    with _fatal_errors(), Store(path) as store:
         for run in store.runs(limit):
             t = run.totals
             started = datetime.datetime.fromtimestamp(run.started_at).strftime("%Y-%m-%d %H:%M")

@@ -50,6 +50,8 @@ class Settings:
     # Embedded engine
     context_per_slot: int = 8192
     parallel_slots: int = 1
+    # n-gram speculation drafts text copied from the prompt (quotes) at no cost.
+    ngram_speculation: bool = True
     # Recording
     record_cassette: Path | None = None
     replay_cassette: Path | None = None

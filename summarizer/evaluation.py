@@ -54,10 +54,17 @@ def load_dataset(path: Path, limit: int | None = None) -> list[EvalItem]:
             if limit is not None and len(items) >= limit:
                 break
             if line.strip():
-                items.append(_item(json.loads(line), f"{path}:{number}"))
+                items.append(_item(_json_line(line, f"{path}:{number}"), f"{path}:{number}"))
     if not items:
         raise DatasetError(f"{path}: no documents")
     return items
+
+
+def _json_line(line: str, source: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{source}: invalid JSON ({exc.msg} at column {exc.colno})") from None
 
 
 def _item(row: Any, source: str) -> EvalItem:
@@ -234,6 +241,7 @@ class EvalReport:
                 "prompt_tokens": outcome.usage.prompt_tokens,
                 "completion_tokens": outcome.usage.completion_tokens,
                 "elapsed_s": outcome.elapsed_s,
+                "model_seconds": outcome.model_seconds,
                 "summary": outcome.summary.text,
             }
 
@@ -241,12 +249,17 @@ class EvalReport:
         results = [result for _, result in self.ours()]
         completion = [r.usage.completion_tokens for r in results]
         seconds = [r.elapsed_s for r in results]
+        model_seconds = [r.model_seconds for r in results if r.model_seconds is not None]
         return {
             "prompt_tokens": sum(r.usage.prompt_tokens for r in results),
             "completion_tokens": sum(completion),
             "median_completion_tokens": statistics.median(completion) if results else 0,
             "seconds_per_document": round(statistics.fmean(seconds), 2) if results else 0.0,
             "median_seconds_per_document": round(statistics.median(seconds), 2) if results else 0.0,
+            # What the server reports its model spent: the same in a replay as when recorded.
+            "median_model_seconds_per_document": round(statistics.median(model_seconds), 2)
+            if model_seconds
+            else None,
             "cost_usd": cost_usd,
         }
 

@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = "3"
 # What the model may write, bounded so that the grammar bounds the answer: a small model that
@@ -97,6 +98,8 @@ class QuoteCheck(Protocol):
         ...
 
 
+GROUNDING_ERROR = "grounding"
+
 # The check for the document being extracted in this task. Not instructor's `context`:
 # given one, instructor renders every message as a Jinja template, so an article's own
 # "{{ ... }}" would vanish from what the model reads and a stray "{%" would fail it.
@@ -159,7 +162,9 @@ class Extraction(BaseModel):
         """With a QuoteCheck set for this task, invented quotes trigger a re-ask."""
         check = GROUNDING_CHECK.get()
         if check is not None and (complaint := check.complaint(self)):
-            raise ValueError(complaint)
+            # Its own error type: grounding re-asks have their own budget (the check's),
+            # apart from the schema re-asks (summarizer.llm.client).
+            raise PydanticCustomError(GROUNDING_ERROR, "{complaint}", {"complaint": complaint})
         return self
 
 
@@ -258,6 +263,10 @@ class DocumentResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     usage: Usage
     elapsed_s: float
+    model_seconds: float | None = Field(
+        default=None,
+        description="Seconds the model spent on the last answer, as the server reports them",
+    )
 
 
 class FailedDocument(BaseModel):
@@ -265,3 +274,6 @@ class FailedDocument(BaseModel):
     source: str
     status: Literal["failed"] = "failed"
     error: str
+    usage: Usage = Field(
+        default_factory=Usage, description="Tokens spent on the attempts that failed"
+    )

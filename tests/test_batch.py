@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from summarizer.config import RetryPolicy, Settings
 from summarizer.documents import Document, ReadError, iter_documents
 from summarizer.pipeline import Outcome, Summarizer
 from summarizer.pricing import load_prices
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.schemas import DocumentResult, FailedDocument, Usage
 from summarizer.store import Store
 
 from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
@@ -40,6 +41,10 @@ def article() -> tuple[str, dict[str, Any]]:
     """The text of an example and the completion the embedded engine recorded for it."""
     stem = fully_grounded_example()
     return (ARTICLES / f"{stem}.txt").read_text(encoding="utf-8"), recorded_completion(stem)
+
+
+def recorded_usage(completion: dict[str, Any]) -> Usage:
+    return Usage(**completion["usage"])
 
 
 def _corpus(text: str, count: int) -> list[Document]:
@@ -64,7 +69,7 @@ def _settings(url: str, **changes: Any) -> Settings:
 
 
 def _run(
-    settings: Settings, store: Store, docs: list[Document], concurrency: int
+    settings: Settings, store: Store, docs: Iterable[Document], concurrency: int
 ) -> tuple[BatchTotals, list[Outcome]]:
     outcomes: list[Outcome] = []
 
@@ -233,7 +238,8 @@ def test_two_runs_share_one_store_without_locking_each_other_out(
 def test_batch_cli_reads_a_directory_reports_bad_rows_and_lists_runs(
     tmp_path: Path, article: tuple[str, dict[str, Any]]
 ) -> None:
-    text, completion = article
+    text, recorded = article
+    completion = {**recorded, "model": "gpt-4o-mini"}  # a priced model answers
     folder = tmp_path / "corpus"
     (folder / "sub").mkdir(parents=True)
     (folder / "a.txt").write_text(text)
@@ -272,11 +278,17 @@ def test_batch_cli_reads_a_directory_reports_bad_rows_and_lists_runs(
     assert f"{folder / 'rows.jsonl'}:3: no 'text'" in result.stderr
     assert "empty.md: file is empty" in result.stderr
     assert "6 documents: 3 done (0 cached), 3 failed" in result.stderr
-    assert "$0.00" in result.stderr  # gpt-4o-mini is priced: a real (small) cost is reported
+    # gpt-4o-mini is priced: three answers' worth, not zero.
+    usage = recorded_usage(completion)
+    cost = 3 * (usage.prompt_tokens * 0.15 + usage.completion_tokens * 0.60) / 1_000_000
+    assert cost > 0.0005 and f"${cost:.4f}" in result.stderr
     listing = runner.invoke(app, ["runs", "--store", str(store)], env={"COLUMNS": "200"})
     assert (
         listing.exit_code == 0 and "gpt-4o-mini" in listing.stdout and "finished" in listing.stdout
     )
+    with Store(store) as opened:
+        (run,) = list(opened.runs())
+    assert (run.totals.total, run.totals.done, run.totals.failed) == (6, 3, 3)
 
 
 def test_read_errors_pass_through_the_batch(tmp_path: Path) -> None:
@@ -294,3 +306,34 @@ def test_a_batch_on_the_embedded_engine_runs_one_slot_per_request_in_flight() ->
     remote = Settings.from_env({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, model="m")
     settings, in_flight = concurrency_for(remote, None)
     assert (in_flight, settings.parallel_slots) == (REMOTE_CONCURRENCY, 1)
+
+
+def test_a_slow_input_does_not_stall_the_requests_in_flight(
+    tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    """Inputs are read off the event loop: while the second document takes a second to read
+    (a slow disk), the first one's request goes out and is answered."""
+    text, completion = article
+    first, second = _corpus(text, 2)
+    read_second_at: list[float] = []
+
+    def slowly_read() -> Iterator[Document]:
+        yield first
+        time.sleep(1.0)
+        read_second_at.append(time.monotonic())
+        yield second
+
+    with FaultServer(completion, latency_s=0.1) as server, Store(tmp_path / "s.db") as store:
+        totals, _outcomes = _run(_settings(server.url), store, slowly_read(), 2)
+        answered = sorted(server.answered)
+    assert totals.done == 2
+    assert answered[0] < read_second_at[0] - 0.5  # answered while the input was still read
+
+
+def test_a_failed_documents_tokens_count_in_the_run_totals() -> None:
+    totals = BatchTotals()
+    spent = Usage(prompt_tokens=900, completion_tokens=1536, total_tokens=2436)
+    totals.add(FailedDocument(id="a", source="a", error="cut off", usage=spent), False, 0.002)
+    totals.add(FailedDocument(id="b", source="b", error="no such file"), False, None)
+    assert (totals.failed, totals.prompt_tokens, totals.completion_tokens) == (2, 900, 1536)
+    assert (totals.cost_usd, totals.unpriced) == (0.002, 0)  # nothing spent, nothing unpriced

@@ -106,9 +106,11 @@ def test_bad_inputs_fail_alone_and_the_good_one_is_still_written(tmp_path: Path)
     binary = tmp_path / "blob.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     missing = tmp_path / "missing.txt"
+    folder = tmp_path / "folder"  # read like batch reads it: its articles, here none
+    folder.mkdir()
     outcome = _invoke(
         str(missing),
-        str(tmp_path),
+        str(folder),
         str(empty),
         str(binary),
         ARTICLE,
@@ -121,9 +123,24 @@ def test_bad_inputs_fail_alone_and_the_good_one_is_still_written(tmp_path: Path)
     lines = [json.loads(line) for line in outcome.stdout.splitlines()]
     assert [line["status"] for line in lines] == ["failed"] * 4 + ["ok"]
     assert f"{missing}: no such file" in outcome.stderr
-    assert f"{tmp_path}: is a directory" in outcome.stderr
+    assert f"{folder}: no .txt, .md, .html, .jsonl or .csv files in it" in outcome.stderr
     assert f"{empty}: file is empty" in outcome.stderr
     assert f"{binary}: binary file" in outcome.stderr
+
+
+def test_summarize_reads_a_table_of_documents_as_batch_does(tmp_path: Path) -> None:
+    text = (ARTICLES / f"{STEM}.txt").read_text(encoding="utf-8")
+    table = tmp_path / "rows.jsonl"
+    rows = [{"id": STEM, "text": text}, {"id": "no-text"}]
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    outcome = _invoke(str(table), "--replay", CASSETTE, "-f", "jsonl")
+    assert outcome.exit_code == 1
+    lines = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert [(line["id"], line["status"]) for line in lines] == [
+        (STEM, "ok"),
+        (f"{table}:2", "failed"),
+    ]
+    assert f"{table}:2: no 'text'" in outcome.stderr
 
 
 def test_request_missing_from_the_cassette_fails_clearly() -> None:

@@ -17,13 +17,15 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.v2.core.function_calls import response_schema
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from summarizer.config import Settings
 from summarizer.llm.limits import RateLimiter, estimate_tokens
 from summarizer.llm.providers import Endpoint
-from summarizer.llm.retry import describe_error, with_transport_retries
-from summarizer.schemas import Usage
+from summarizer.llm.recording import is_replay_miss
+from summarizer.llm.retry import BadResponseError, describe_error, with_transport_retries
+from summarizer.redaction import redact_text
+from summarizer.schemas import GROUNDING_ERROR, Usage
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,7 +37,13 @@ _MODES = {
 
 
 class LLMError(RuntimeError):
-    """A model call that failed for good; the message is one line for the user."""
+    """A model call that failed for good; the message is one line for the user. `usage`
+    counts the tokens its attempts spent, so a failed document's cost is not lost."""
+
+    def __init__(self, message: str, usage: Usage | None = None, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage or Usage()
+        self.unreachable = unreachable  # no connection could be made, after every retry
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class Completion(Generic[M]):
     value: M
     usage: Usage
     model: str
+    # Seconds the server says its model spent on the answer (llama.cpp reports `timings`):
+    # in a cassette with the answer, so a replay still tells what the model cost.
+    model_seconds: float | None = None
 
 
 class LLMClient:
@@ -74,7 +85,13 @@ class LLMClient:
     async def _create(self, **request: Any) -> Any:
         if self.limiter is not None:
             await self.limiter.acquire(estimate_tokens(request))
-        return await self._openai.chat.completions.create(**request)
+        response = await self._openai.chat.completions.create(**request)
+        if not isinstance(getattr(response, "choices", None), list) or not response.choices:
+            cut_short = isinstance(response, str) and response.lstrip().startswith("{")
+            raise BadResponseError(
+                f"not an OpenAI-compatible chat completion: {_excerpt(response)}", cut_short
+            )
+        return response
 
     async def extract(
         self,
@@ -84,10 +101,7 @@ class LLMClient:
         """One structured answer; a validator's complaint becomes a re-ask."""
         reasks = AsyncRetrying(
             retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
-            # Grounding re-asks come on top of the schema re-asks, never instead of them.
-            stop=stop_after_attempt(
-                self.settings.validation_retries + self.settings.grounding_reasks + 1
-            ),
+            stop=SchemaReaskBudget(self.settings.validation_retries),
             reraise=True,
         )
         try:
@@ -103,24 +117,67 @@ class LLMClient:
             limit = self.settings.max_output_tokens
             raise LLMError(
                 f"the model's answer was cut off at the {limit}-token output limit "
-                "(a small model may be repeating itself)"
+                "(a small model may be repeating itself)",
+                _usage(getattr(exc.last_completion, "usage", None)),
             ) from exc
         except InstructorRetryException as exc:
             raise self._error(exc) from exc
         except openai.OpenAIError as exc:
-            raise LLMError(f"{self.endpoint.describe()}: {describe_error(exc)}") from exc
+            raise self._transport_error(exc) from exc
         usage = getattr(value, "_total_usage", None) or raw.usage
         return Completion(
-            value=value, usage=_usage(usage), model=str(raw.model or self.endpoint.model)
+            value=value,
+            usage=_usage(usage),
+            model=str(raw.model or self.endpoint.model),
+            model_seconds=_model_seconds(raw),
         )
 
-    def _error(self, exc: Exception) -> LLMError:
+    def _error(self, exc: InstructorRetryException) -> LLMError:
         cause = exc.__cause__
+        usage = _usage(exc.total_usage)
         if isinstance(cause, openai.OpenAIError):
-            return LLMError(f"{self.endpoint.describe()}: {describe_error(cause)}")
-        attempts = getattr(exc, "n_attempts", "?")
+            return self._transport_error(cause, usage)
         detail = str(cause or exc).splitlines()[0]
-        return LLMError(f"model output invalid after {attempts} attempt(s): {detail}")
+        return self._message(
+            f"model output invalid after {exc.n_attempts} attempt(s): {detail}", usage
+        )
+
+    def _transport_error(self, error: openai.OpenAIError, usage: Usage | None = None) -> LLMError:
+        message = f"{self.endpoint.describe()}: {describe_error(error)}"
+        unreachable = (
+            isinstance(error, openai.APIConnectionError)
+            and not isinstance(error, openai.APITimeoutError)
+            and not is_replay_miss(error)  # a request the cassette lacks: the next may be there
+        )
+        return self._message(message, usage, unreachable)
+
+    def _message(
+        self, message: str, usage: Usage | None = None, unreachable: bool = False
+    ) -> LLMError:
+        """An error whose message may be stored and shown: no key in it, however passed."""
+        return LLMError(redact_text(message, [self.endpoint.api_key]), usage, unreachable)
+
+
+class SchemaReaskBudget:
+    """Stops re-asking once the answer failed the schema `limit` + 1 times. Grounding
+    complaints do not count: the grounding check keeps its own budget and accepts the answer
+    once it is spent, so neither budget eats into the other."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.failures = 0
+
+    def __call__(self, state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        if not _is_grounding_complaint(error):
+            self.failures += 1
+        return self.failures > self.limit
+
+
+def _is_grounding_complaint(error: BaseException | None) -> bool:
+    if not isinstance(error, ValidationError):
+        return False
+    return all(e["type"] == GROUNDING_ERROR for e in error.errors())
 
 
 @cache
@@ -129,6 +186,20 @@ def _wrapped_once(model: type[M]) -> type[M]:
     creates a new wrapper class for every request, and those classes are never freed
     (measured: ~23 KB per document in a batch)."""
     return cast(type[M], response_schema(model))
+
+
+def _model_seconds(raw: Any) -> float | None:
+    timings = (getattr(raw, "model_extra", None) or {}).get("timings")
+    if not isinstance(timings, dict):
+        return None
+    milliseconds = [timings.get(k) for k in ("prompt_ms", "predicted_ms")]
+    numbers = [float(m) for m in milliseconds if isinstance(m, int | float)]
+    return round(sum(numbers) / 1000, 2) if len(numbers) == 2 else None
+
+
+def _excerpt(response: Any, chars: int = 80) -> str:
+    text = " ".join(str(response).split())
+    return repr(text[:chars] + ("..." if len(text) > chars else ""))
 
 
 def _usage(usage: Any) -> Usage:

@@ -159,6 +159,7 @@ def open_local_engine(settings: Settings) -> LocalEngine:
         model_path=model_path,
         context_per_slot=settings.context_per_slot,
         parallel=settings.parallel_slots,
+        ngram_speculation=settings.ngram_speculation,
         alias=alias,
     )
     engine = LocalEngine(options, engine_log_path())

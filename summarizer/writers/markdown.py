@@ -29,8 +29,19 @@ def _provenance(result: DocumentResult) -> str:
     return (
         f"*{result.source} · {result.model} ({result.provider}) · prompt "
         f"{result.prompt.name}@{result.prompt.hash[:8]} · {usage.prompt_tokens} + "
-        f"{usage.completion_tokens} tokens · {result.elapsed_s:.1f} s*"
+        f"{usage.completion_tokens} tokens · {_time(result)}*"
     )
+
+
+def _time(result: DocumentResult) -> str:
+    """The seconds it took, and what the server says its model spent: a result replayed
+    from a cassette took next to no time of its own, its model the recorded time."""
+    elapsed, model = result.elapsed_s, result.model_seconds
+    if model is None:
+        return f"{elapsed:.1f} s"
+    if elapsed < model / 2:
+        return f"{model:.1f} s in the model (replayed)"
+    return f"{elapsed:.1f} s ({model:.1f} s in the model)"
 
 
 def _facts_heading(result: DocumentResult) -> str:
