@@ -46,25 +46,27 @@ def attribute(
 ) -> Attribution:
     """The attribution of what `sentence` states; `known_names` are the article's people and
     organizations as the model listed them, `places` names that never speak ("As talks
-    begin in Cairo, reports reveal ...")."""
+    begin in Cairo, reports reveal ..."). Anonymous sources that come first are the source
+    of what follows ("Sources suggest Trump emphasized ...")."""
     present = [n for n in known_names if n and n in sentence]
-    name = _named_source(sentence, present, set(places))
-    if name and not _ANONYMOUS.search(name):
-        return Attribution(kind=AttributionKind.NAMED, source=name)
-    if _ANONYMOUS.search(sentence):
+    named = _named_source(sentence, present, set(places))
+    anonymous = _ANONYMOUS.search(sentence)
+    if named and not (anonymous and anonymous.start() < named[1]):
+        return Attribution(kind=AttributionKind.NAMED, source=named[0])
+    if anonymous:
         return Attribution(kind=AttributionKind.ANONYMOUS)
     if present and re.search(_SAYING, sentence):
         return Attribution(kind=AttributionKind.NAMED, source=present[0])
     return Attribution(kind=AttributionKind.OUTLET)
 
 
-def _named_source(sentence: str, present: list[str], places: set[str]) -> str | None:
-    """The source named next to a verb of saying; where a listed name contains it or is
-    contained in it ("Save" in "Save the Children", "Gen Nakatani" in "Defense Minister Gen
-    Nakatani"), the listed name."""
+def _named_source(sentence: str, present: list[str], places: set[str]) -> tuple[str, int] | None:
+    """The source named next to a verb of saying, and where it stands; where a listed name
+    contains it or is contained in it ("Save" in "Save the Children", "Gen Nakatani" in
+    "Defense Minister Gen Nakatani"), the listed name."""
     for match in _NAMED.finditer(sentence):
         name = next(g for g in match.groups() if g).strip(" .,")
-        if name.split()[0] in _NOT_A_SOURCE or name in places:
+        if name.split()[0] in _NOT_A_SOURCE or name in places or _ANONYMOUS.search(name):
             continue
-        return next((n for n in present if name in n or n in name), name)
+        return next((n for n in present if name in n or n in name), name), match.start()
     return None

@@ -217,6 +217,7 @@ class EvalReport:
             "support_rate": round(support[SupportVerdict.SUPPORTED.value] / facts, 4)
             if facts
             else 0.0,
+            "realigned": sum(result.grounding.realigned for _, result in self.ours()),
         }
 
     def rows(self) -> Iterator[dict[str, Any]]:

@@ -7,7 +7,10 @@ is about. The rest is read off the located evidence sentence, the same way every
 - the kind of fact: a direct quotation, a number, a date, a claim someone makes, an event;
 - who, when and where: the listed people and organizations, the dates and times, and the
   listed places that the sentence itself names;
-- support: whether the statement follows from the sentence (summarizer.support).
+- support: whether the statement follows from the sentence (summarizer.support). When it
+  does not, but another sentence does (next to it, or anywhere if it supports it fully),
+  that sentence becomes the evidence, the model's own quote kept beside it: the 1.5B model
+  often quotes one sentence and states the fact of the next.
 
 Entities are the names the model listed that stand in the article, with how often they occur
 and the title written before a person's name ("Pentagon spokesman Mark Wright").
@@ -29,8 +32,16 @@ from summarizer.schemas import (
     Extraction,
     Fact,
     FactType,
+    GroundingStatus,
+    SupportVerdict,
 )
-from summarizer.support import DEFAULT_POLICY, SupportPolicy, check_support, nothing_found
+from summarizer.support import (
+    DEFAULT_POLICY,
+    Support,
+    SupportPolicy,
+    check_support,
+    nothing_found,
+)
 from summarizer.text import Sentence, SentenceIndex, number_value, stop_words, words
 
 _MONTH = (
@@ -68,6 +79,8 @@ _ROLE_NOUNS = {
     "prosecutor", "father", "mother", "son", "daughter", "wife", "husband", "widow",
 }  # fmt: skip
 _MAX_ROLE_WORDS = 4
+# How far from the cited sentence a partly supporting one may stand in for it.
+NEIGHBOURS = 2
 _NAME_PARTICLES = {"de", "da", "del", "der", "di", "du", "van", "von", "al", "bin", "ibn", "le"}
 _ORGANIZATION_WORDS = {
     "line", "lines", "authority", "department", "ministry", "office", "council", "committee",
@@ -115,36 +128,65 @@ class _Article:
         policy: SupportPolicy,
     ) -> Fact:
         if evidence.start is None or evidence.end is None:
-            support = nothing_found(statement)
-            return Fact(
-                id=fact_id,
-                type=kind_of(statement, False, Attribution(kind=AttributionKind.OUTLET)),
-                statement=statement,
-                attribution=Attribution(kind=AttributionKind.OUTLET),
-                evidence=evidence.model_copy(
-                    update={"support": support.verdict, "missing_words": support.missing}
-                ),
-            )
-        around = self.index.around(evidence.start, evidence.end)
-        sentence = around.text
-        context = self.index.before(around.start)
-        support = check_support(statement, sentence, policy, context)
-        sources = [e.name for e in entities if e.type != EntityType.PLACE]
-        places = [e.name for e in entities if e.type == EntityType.PLACE]
-        attribution = attribute(sentence, sources, places)
-        quoted = inside_quotation(around, evidence.start, evidence.end)
+            return _unlocated(fact_id, statement, evidence)
+        span = (evidence.start, evidence.end)
+        around = self.index.around(*span)
+        support = check_support(statement, around.text, policy, self.index.before(around.start))
+        if support.verdict == SupportVerdict.UNSUPPORTED:
+            neighbour = self.supporting_neighbour(statement, around, policy)
+            if neighbour is not None:
+                around, support = neighbour
+                span = (around.start, around.end)
+                evidence = Evidence(
+                    quote=around.text,
+                    start=around.start,
+                    end=around.end,
+                    status=GroundingStatus.EXACT,
+                    score=1.0,
+                    cited_quote=evidence.quote,
+                )
+        sources = [e for e in entities if e.type != EntityType.PLACE]
+        places = [e for e in entities if e.type == EntityType.PLACE]
+        attribution = attribute(around.text, [e.name for e in sources], [e.name for e in places])
         return Fact(
             id=fact_id,
-            type=kind_of(statement, quoted, attribution),
+            type=kind_of(statement, inside_quotation(around, *span), attribution),
             statement=statement,
             attribution=attribution,
-            who=names_in(sentence, [e for e in entities if e.type != EntityType.PLACE]),
-            when=dates_in(sentence),
-            where=names_in(sentence, [e for e in entities if e.type == EntityType.PLACE]),
+            who=names_in(around.text, sources),
+            when=dates_in(around.text),
+            where=names_in(around.text, places),
             evidence=evidence.model_copy(
                 update={"support": support.verdict, "missing_words": support.missing}
             ),
         )
+
+    def supporting_neighbour(
+        self, statement: str, cited: Sentence, policy: SupportPolicy
+    ) -> tuple[Sentence, Support] | None:
+        """Another sentence that supports the statement, the nearest first: the 1.5B model
+        often quotes one sentence and states the fact of the next, or of one further on.
+        Next to the cited sentence, partial support will do; further away, only full."""
+        sentences = self.index.sentences
+        position = next((n for n, s in enumerate(sentences) if s.end > cited.start), None)
+        if position is None:
+            return None
+        by_distance = sorted(
+            (n for n in range(len(sentences)) if n != position),
+            key=lambda n: (abs(n - position), n < position),
+        )
+        near: tuple[Sentence, Support] | None = None
+        for index in by_distance:
+            candidate = sentences[index]
+            support = check_support(
+                statement, candidate.text, policy, self.index.before(candidate.start)
+            )
+            if support.verdict == SupportVerdict.SUPPORTED:
+                return candidate, support
+            nearby = abs(index - position) <= NEIGHBOURS
+            if near is None and nearby and support.verdict == SupportVerdict.PARTIAL:
+                near = (candidate, support)
+        return near
 
     def entities(self, extraction: Extraction) -> list[Entity]:
         """The listed names that stand in the text, once each, most mentioned first."""
@@ -169,6 +211,20 @@ class _Article:
             if len(surname) > 2 and surname[0].isupper():
                 count = max(count, len(name_pattern(surname).findall(self.text)))
         return count
+
+
+def _unlocated(fact_id: str, statement: str, evidence: Evidence) -> Fact:
+    """A fact whose quote was not found: nothing to read off, nothing to support it."""
+    support = nothing_found(statement)
+    return Fact(
+        id=fact_id,
+        type=kind_of(statement, False, Attribution(kind=AttributionKind.OUTLET)),
+        statement=statement,
+        attribution=Attribution(kind=AttributionKind.OUTLET),
+        evidence=evidence.model_copy(
+            update={"support": support.verdict, "missing_words": support.missing}
+        ),
+    )
 
 
 def looks_like_a_person(name: str) -> bool:

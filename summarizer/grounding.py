@@ -322,6 +322,7 @@ def report(evidence: Sequence[Evidence], reasks: int = 0, dropped: int = 0) -> G
         rate=round(located / len(evidence), 4) if evidence else 0.0,
         support=support,
         support_rate=support_rate(item.support for item in evidence),
+        realigned=sum(item.cited_quote is not None for item in evidence),
         reasks=reasks,
         dropped=dropped,
     )

@@ -194,6 +194,11 @@ class Evidence(BaseModel):
     missing_words: list[str] = Field(
         default_factory=list, description="Words of the statement not found in the evidence"
     )
+    cited_quote: str | None = Field(
+        default=None,
+        description="The model's own quote, when a sentence next to it supports the statement "
+        "and is the evidence instead",
+    )
 
 
 class Attribution(BaseModel):
@@ -242,6 +247,9 @@ class GroundingReport(BaseModel):
     rate: float = Field(description="Share of facts whose evidence was located")
     support: dict[SupportVerdict, int] = Field(description="Facts by support verdict")
     support_rate: float = Field(description="Share of facts supported by their evidence")
+    realigned: int = Field(
+        default=0, description="Facts whose evidence is a sentence next to the one quoted"
+    )
     reasks: int = Field(default=0, description="Re-asks spent on quotes not in the source")
     dropped: int = Field(default=0, description="Facts dropped by --strict")
 

@@ -195,3 +195,40 @@ def test_a_person_is_a_name_not_a_body(name: str, person: bool) -> None:
 )
 def test_title_before_a_name(text: str, name: str, title: str | None) -> None:
     assert title_before(text, name) == title
+
+
+def test_a_statement_of_another_sentence_gets_that_sentence_as_evidence() -> None:
+    """The 1.5B model quotes one sentence and states the next one's fact: the sentence that
+    supports the statement becomes the evidence, the model's quote kept beside it."""
+    extraction = _extraction(
+        [
+            (
+                "Mayor Dana Ortiz said the closure would last at least six months.",
+                "Repairs will cost $4.2 million.",
+            ),
+            ("The city council of Riverton voted 7-2 on Tuesday", "Riverton's council voted 7-2."),
+            (
+                "Sources close to the council say the state will pay for most of it.",
+                "Reporters asked about parking.",
+            ),
+        ],
+        people=["Dana Ortiz"],
+    )
+    evidence = [Locator(ARTICLE).locate(f.quote) for f in extraction.facts]
+    annotated = annotate(extraction, evidence, ARTICLE)
+    moved, kept, alone = (f.evidence for f in annotated.facts)
+    assert moved.quote == "The repairs are expected to cost $4.2 million."
+    assert ARTICLE[moved.start : moved.end] == moved.quote
+    assert moved.cited_quote == extraction.facts[0].quote
+    assert (moved.status, moved.support) == (GroundingStatus.EXACT, SupportVerdict.SUPPORTED)
+    assert annotated.facts[0].type == FactType.NUMBER  # read off the sentence it rests on
+    assert kept.cited_quote is None and kept.support == SupportVerdict.SUPPORTED
+    # Nothing in the article says it: left where the model put it, and flagged.
+    assert alone.cited_quote is None and alone.support == SupportVerdict.UNSUPPORTED
+
+
+def test_anonymous_sources_first_are_the_source_of_what_follows() -> None:
+    sentence = "Sources suggest Donald Trump emphasized a strategy rooted in strength."
+    assert attribute(sentence, ["Donald Trump"]) == Attribution(kind=AttributionKind.ANONYMOUS)
+    named = "Donald Trump said sources were wrong about the strategy."
+    assert attribute(named, ["Donald Trump"]).source == "Donald Trump"

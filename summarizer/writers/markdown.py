@@ -50,6 +50,8 @@ def _facts_heading(result: DocumentResult) -> str:
     extra = f"; {grounding.dropped} dropped by --strict" if grounding.dropped else ""
     if grounding.reasks:
         extra += f"; {grounding.reasks} re-ask{'s' if grounding.reasks > 1 else ''}"
+    if grounding.realigned:
+        extra += f"; {grounding.realigned} realigned to the sentence that supports it"
     return (
         f"## Facts ({len(result.facts)}: {counts}{extra}; grounding rate {grounding.rate:.0%}, "
         f"support rate {grounding.support_rate:.0%})"
@@ -69,9 +71,16 @@ def _fact(number: int, fact: Fact) -> str:
         f"{number}. **[{fact.type}]** {fact.statement}{_support_flag(fact)}",
         f"   - {'; '.join([*details, f'according to {source}'])}",
         f'   > "{fact.evidence.quote}" ({_where(fact)})',
-        "",
     ]
-    return "\n".join(lines)
+    if fact.evidence.cited_quote is not None:
+        cited = _shortened(fact.evidence.cited_quote)
+        lines.append(f'   - realigned: the model quoted "{cited}", which does not say this')
+    return "\n".join([*lines, ""])
+
+
+def _shortened(text: str, words: int = 12) -> str:
+    kept = text.split()
+    return " ".join(kept[:words]) + ("…" if len(kept) > words else "")
 
 
 def _support_flag(fact: Fact) -> str:
