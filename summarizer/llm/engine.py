@@ -40,7 +40,7 @@ class EngineOptions:
     context_per_slot: int = 8192
     parallel: int = 1
     threads: int = 0  # 0: one per available core
-    ngram_speculation: bool = True
+    ngram_speculation: bool = False
     alias: str = "local"
 
 
@@ -197,7 +197,7 @@ def _serve(params: dict[str, object]) -> None:
     p.cache_prompt = True
     p.model_alias = {str(params["alias"])}
     if params["ngram_speculation"]:
-        # Evidence quotes are copied from the prompt: n-gram lookup drafts them for free.
+        # Drafts text copied from the prompt; costs more than it saves under a grammar.
         p.speculative.types = [
             xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE
         ]
