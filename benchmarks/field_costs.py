@@ -52,7 +52,7 @@ def pieces(answer: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
                 for fact_key, fact_value in fact.items():
                     text = f'"{fact_key}": {json.dumps(fact_value, ensure_ascii=False)}, '
                     yield f"facts.{fact_key}", text, fact_value
-            yield "facts (braces)", "[" + "{}, " * len(value) + "], ", None
+            yield "facts (braces)", "[" + "{}, " * len(value) + "], ", value
         else:
             yield key, f'"{key}": {json.dumps(value, ensure_ascii=False)}, ', value
 

@@ -176,20 +176,26 @@ def test_examples_consensus_quotes_are_spans_and_single_source_are_the_rest(
     shown = {q.fact for c in story.consensus for q in c.evidence} | {
         s.evidence.fact for s in story.single_source
     }
-    assert story.not_shown == 1  # the one ungrounded fact of 000 is never shown
+    # Every quote of the examples is located; one of the sixteen facts states what no sentence
+    # says ("The White House is not involved in the negotiations") and is never shown.
+    facts = [f for pair in example_pairs() for f in pair[1].facts]
+    unsupported = [f for f in facts if f.evidence.support == "unsupported"]
+    assert (len(facts), len(unsupported), story.not_shown) == (16, 1, 1)
+    assert unsupported[0].statement == "The White House is not involved in the negotiations."
     assert all(ref.split(".")[0] in story.articles for ref in shown if ref is not None)
+    assert len(shown - {None}) == len(facts) - story.not_shown
 
 
 def test_examples_consensus_is_the_same_claim_not_the_same_names(example_digest: Digest) -> None:
     """Every sentence of the story names Trump, Netanyahu or Hamas: a match needs more."""
     (story,) = example_digest.stories
     quotes = {frozenset(q.text[:40] for q in c.evidence) for c in story.consensus}
-    assert (
+    # Both say the two leaders discussed the hostages and Iran: the same claim, told twice.
+    assert quotes == {
         frozenset(
-            {"Mediators from Egypt and Qatar have atte", "The negotiations, taking place in Cairo "}
+            {"U.S. President Donald Trump and Israeli ", "In a significant development impacting M"}
         )
-        in quotes
-    )
+    }
     texts = " ".join(q.text for c in story.consensus for q in c.evidence)
     assert "hold off on unilateral moves" not in texts  # not "Netanyahu responded with skepticism"
 
@@ -198,8 +204,11 @@ def test_example_attribution_profiles_count_every_shown_fact(example_digest: Dig
     (story,) = example_digest.stories
     profiles = {p.article: p for p in story.attribution}
     assert set(profiles) == {"A", "B", "C", "D", "E"}
-    assert profiles["B"].counts["anonymous"] >= 1  # "Sources close to both leaders confirm"
-    assert "Axios" in profiles["C"].named_sources
+    sources = {s.label: s for s in sources_of(example_pairs())[0]}
+    for label, profile in profiles.items():
+        assert sum(profile.counts.values()) == len(sources[label].facts)
+    assert profiles["A"].counts["anonymous"] == 1  # "Trump has reportedly asked Netanyahu ..."
+    assert "Humanitarian organizations" in profiles["E"].named_sources
 
 
 # ---- stories ---------------------------------------------------------------------------------

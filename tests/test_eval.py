@@ -26,7 +26,7 @@ from summarizer.schemas import DocumentResult, FailedDocument
 from .conftest import ROOT, SHARED, example_stems
 
 SUMMEVAL = SHARED / "eval" / "summeval_dev.jsonl"
-CASSETTE = ROOT / "cassettes" / "eval" / "summeval_dev_5.yaml"
+CASSETTE = ROOT / "cassettes" / "eval" / "summeval_dev_50.yaml"
 
 
 def test_rouge_of_identical_and_disjoint_text() -> None:
@@ -136,49 +136,40 @@ def test_dataset_errors_name_the_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not SUMMEVAL.is_file(), reason="../shared/eval is not beside this checkout")
-def test_eval_end_to_end_in_replay_and_free_when_rerun(tmp_path: Path) -> None:
+def test_the_recorded_dev_evaluation_replays_above_lead_3_and_is_free_when_rerun(
+    tmp_path: Path,
+) -> None:
+    """All 50 SummEval dev articles as the embedded model summarized them (recorded with
+    `summarizer eval ... --concurrency 1 --record cassettes/eval/summeval_dev_50.yaml`)."""
     runner = CliRunner()
     store, report_path = tmp_path / "store.db", tmp_path / "report.json"
-    args = [
-        "eval",
-        str(SUMMEVAL),
-        "--limit",
-        "5",
-        "--store",
-        str(store),
-        "--output",
-        str(report_path),
-    ]
+    args = ["eval", str(SUMMEVAL), "--store", str(store), "--output", str(report_path)]
     wide = {"COLUMNS": "200"}
     first = runner.invoke(app, [*args, "--replay", str(CASSETTE)], env=wide)
-    # As recorded, the embedded model ran one article into the output-token limit: it is
-    # reported as failed (exit status 1) and the other four are scored.
-    assert first.exit_code == 1, first.output
-    assert "cut off at the 1536-token output limit" in first.stderr
+    assert first.exit_code == 0, first.output
     report = json.loads(report_path.read_text())
-    assert (report["documents"], report["summarized"], report["failed"]) == (5, 4, 1)
-    names = {s["name"] for s in report["systems"]}
-    assert {OURS, LEAD3} <= names and len(names) == 18  # 16 published systems
-    assert all(1 <= report["rank"][m] <= 18 for m in METRICS)
-    assert (
-        report["grounding"]["facts_per_document"] > 0
-        and 0 <= report["grounding"]["located_rate"] <= 1
-    )
+    assert (report["documents"], report["summarized"], report["failed"]) == (50, 50, 0)
+    scores = {s["name"]: s for s in report["systems"]}
+    assert len(scores) == 18  # 16 published systems, lead-3 and ours
+    ours, lead = scores[OURS], scores[LEAD3]
+    assert [ours[m] for m in METRICS] == [35.63, 13.25, 31.0]
+    assert [lead[m] for m in METRICS] == [34.04, 12.52, 29.62]
+    assert report["rank"] == {m: 1 for m in METRICS}
+    grounding = report["grounding"]
+    assert (grounding["facts"], grounding["located_rate"]) == (152, 1.0)
+    assert grounding["support"] == {"supported": 114, "partial": 27, "unsupported": 11}
+    assert (grounding["support_rate"], grounding["realigned"]) == (0.75, 11)
+    usage = report["usage"]
+    assert (usage["completion_tokens"], usage["median_completion_tokens"]) == (15890, 304.5)
+    assert usage["median_model_seconds_per_document"] == 29.73  # as the engine recorded it
+    assert report["length"] == {"summary_words": 43.4, "reference_words": 42.9}
     rows = report["per_document"]
-    assert len(rows) == 5 and all(r["rouge1"] > 0 for r in rows if r["status"] == "ok")
-    assert "summarizer" in first.stdout and "ROUGE-1" in first.stdout
-    # Again: the four finished articles come from the store; the failed one is retried and
-    # replays the same cut-off answer.
-    again = runner.invoke(app, [*args, "--replay", str(CASSETTE)], env=wide)
-    assert again.exit_code == 1, again.output
-    assert json.loads(report_path.read_text())["systems"] == report["systems"]
-    # Without the failed article a re-run is free: no model call, so no cassette is needed.
-    failed_id = next(r["id"] for r in rows if r["status"] == "failed")
-    subset = tmp_path / "four.jsonl"
-    lines = SUMMEVAL.read_text(encoding="utf-8").splitlines()[:5]
-    subset.write_text("".join(line + "\n" for line in lines if failed_id not in line))
+    assert len(rows) == 50 and all(r["status"] == "ok" and r["rouge1"] > 0 for r in rows)
+    printed = " ".join(first.stdout.split())  # the table's caption wraps
+    assert "ranks rouge1 1, rouge2 1, rougeLsum 1 of 18" in printed
+    assert "(29.7 s in the model, as recorded)" in printed
+    # Again, with no cassette at all: every article comes from the store.
     missing = str(tmp_path / "none.yaml")
-    free = runner.invoke(
-        app, ["eval", str(subset), "--store", str(store), "--replay", missing], env=wide
-    )
+    free = runner.invoke(app, [*args, "--replay", missing], env=wide)
     assert free.exit_code == 0, free.output
+    assert json.loads(report_path.read_text())["systems"] == report["systems"]
