@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.schemas import DocumentResult
+from summarizer.writing_systems import foreign_letters, scripts_of
 
 from .conftest import (
     ARTICLES,
@@ -83,6 +84,20 @@ def test_example_outputs_are_what_the_cassettes_replay(stem: str) -> None:
         result.pop("elapsed_s")  # wall time of the run, not of the replay
         result.pop("source")  # the path as given on the command line
     assert replayed == stored
+
+
+@pytest.mark.parametrize("stem", example_stems())
+def test_every_example_fact_has_a_verdict_and_only_the_articles_script(stem: str) -> None:
+    text = (ARTICLES / f"{stem}.txt").read_text(encoding="utf-8")
+    result = DocumentResult.model_validate_json(
+        (ROOT / "examples" / "outputs" / f"{stem}.json").read_text()
+    )
+    assert sum(result.grounding.support.values()) == len(result.facts) >= 3
+    for fact in result.facts:
+        assert fact.evidence.support in ("supported", "partial", "unsupported")
+        assert text[fact.evidence.start : fact.evidence.end] == fact.evidence.quote
+    written = json.dumps(result.model_dump(exclude={"source"}), ensure_ascii=False)
+    assert foreign_letters(written, scripts_of(text)) == ""
 
 
 def test_markdown_lists_facts_with_quotes() -> None:
