@@ -38,7 +38,7 @@ from summarizer.redaction import redact_argv
 from summarizer.schemas import FailedDocument
 from summarizer.store import Store, StoreError, default_store_path
 from summarizer.writers import JsonLinesWriter, OutputFormat, open_writer, render_digest
-from summarizer.writers.files import OutputError, check_output, output_stream
+from summarizer.writers.files import OutputError, check_output, output_stream, saving_texts
 
 app = typer.Typer(
     help="Summaries and facts from articles, each fact's evidence located in the source.",
@@ -86,6 +86,21 @@ StrictOpt = Annotated[
 ReasksOpt = Annotated[
     int | None,
     typer.Option(min=0, help="Re-asks for quotes not found in the source. \\[default: 1]"),
+]
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        help='Write the headline and summary in this language ("English"); facts stay in '
+        "the article's, to be checked against it. \\[default: the article's]"
+    ),
+]
+SaveTextOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write each document's text as read (what evidence offsets index: the text of a "
+        "PDF, a Word file or a web page) to DIR/<id>.txt.",
+        metavar="DIR",
+    ),
 ]
 MaxCharsOpt = Annotated[
     int,
@@ -201,6 +216,13 @@ def _store_job(
         yield Batch(summarizer, store, load_prices(free=local), sink, in_flight, _command())
 
 
+def _read(
+    inputs: list[str], max_chars: int, save_text: Path | None
+) -> Iterable[Document | ReadError]:
+    documents = iter_documents(inputs, max_chars)
+    return saving_texts(documents, save_text) if save_text else documents
+
+
 def _command() -> str:
     """The command line as the store records it: keys masked."""
     return " ".join(redact_argv(sys.argv))
@@ -235,7 +257,9 @@ def summarize(
     grounding_reasks: ReasksOpt = None,
     reask_unsupported: ReaskUnsupportedOpt = False,
     free_quotes: FreeQuotesOpt = False,
+    language: LanguageOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
+    save_text: SaveTextOpt = None,
     record: Annotated[
         Path | None, typer.Option(help="Record the model calls into this cassette.")
     ] = None,
@@ -263,6 +287,7 @@ def summarize(
             grounding_reasks=grounding_reasks,
             reask_unsupported=reask_unsupported or None,
             sentence_quotes=False if free_quotes else None,
+            language=language,
             record_cassette=record,
             replay_cassette=replay,
         )
@@ -270,7 +295,7 @@ def summarize(
     _check_output(output)
     with _fatal_errors(), output_stream(output) as stream:
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
-        documents = iter_documents(paths, max_chars)
+        documents = _read(paths, max_chars, save_text)
         failures = asyncio.run(_summarize(documents, summarizer, chosen_format, stream))
     if failures:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
@@ -335,7 +360,9 @@ def batch(
     grounding_reasks: ReasksOpt = None,
     reask_unsupported: ReaskUnsupportedOpt = False,
     free_quotes: FreeQuotesOpt = False,
+    language: LanguageOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
+    save_text: SaveTextOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -356,6 +383,7 @@ def batch(
         grounding_reasks=grounding_reasks,
         reask_unsupported=reask_unsupported or None,
         sentence_quotes=False if free_quotes else None,
+        language=language,
     )
     settings, in_flight = _batch_settings(settings, concurrency)
     local = select_endpoint(settings).provider == "local"
@@ -377,7 +405,7 @@ def batch(
 
         progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
         job = Batch(summarizer, store, price_table, sink, in_flight, _command(), progress)
-        totals = asyncio.run(_batch(job, iter_documents(inputs, max_chars)))
+        totals = asyncio.run(_batch(job, _read(inputs, max_chars, save_text)))
     if not quiet:
         typer.echo(f"summarizer: batch: {totals.describe()} · store {store.path}", err=True)
     if totals.failed:

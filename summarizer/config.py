@@ -44,8 +44,9 @@ class Settings:
     # written freely: they then always stand in the source.
     sentence_quotes: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    # Prompts
+    # Prompts; language: the headline's and the summary's, if not the article's
     prompt_name: str = "default"
+    language: str | None = None
     prompts_dir: Path | None = None
     # Embedded engine
     context_per_slot: int = 8192

@@ -1,13 +1,15 @@
 """Documents and the readers that make them; bad input becomes a ReadError naming the file.
 
 Readers: plain text (.txt, .md and anything else that decodes as UTF-8), HTML (.html, .htm:
-the article text, extracted with trafilatura), and tables of documents (.jsonl, .csv: one
-document per row with `id` and `text`, optional `title`, `url`, `date`). Inputs may be files,
+the article text, extracted with trafilatura), PDF and Word (.pdf, .docx: summarizer.converters,
+with where each page or paragraph starts), and tables of documents (.jsonl, .csv: one document
+per row with `id` and `text`, optional `title`, `url`, `date`). Inputs may be files,
 directories (read recursively), glob patterns or `-` for stdin.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import glob
 import hashlib
@@ -15,13 +17,14 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from summarizer.cleaning import strip_boilerplate
+from summarizer.converters import ConversionError, Converted, PartKind, docx_text, pdf_text
 
 STDIN = "-"
 NUL = b"\x00"
@@ -30,10 +33,23 @@ NUL = b"\x00"
 MAX_CHARS = 1_000_000
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
+CONVERTED_SUFFIXES = {".pdf": pdf_text, ".docx": docx_text}
 TABLE_SUFFIXES = {".jsonl", ".csv"}
-DIRECTORY_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES
+DIRECTORY_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES | set(CONVERTED_SUFFIXES)
 _GLOB_CHARS = set("*?[")
 MIN_HTML_TEXT_CHARS = 50
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the pages of a PDF or the paragraphs of a Word file start in a document's text."""
+
+    kind: PartKind
+    starts: tuple[int, ...]
+
+    def part_at(self, offset: int) -> int:
+        """The 1-based page or paragraph holding the character at `offset`."""
+        return max(bisect.bisect_right(self.starts, offset), 1)
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,7 @@ class Document:
     title: str | None = None
     url: str | None = None
     date: str | None = None
+    layout: Layout | None = None  # for text converted from a PDF or a Word file
 
     @property
     def sha256(self) -> str:
@@ -122,10 +139,26 @@ def read_path(path: str, doc_id: str | None = None, max_chars: int = MAX_CHARS) 
         raw = file.read_bytes()
     except OSError as exc:
         raise ReadError(path, exc.strerror or str(exc)) from None
+    convert = CONVERTED_SUFFIXES.get(file.suffix.lower())
+    if convert is not None:
+        return _converted(convert, raw, path, doc_id or file.stem, max_chars)
     text = decode_text(raw, path, max_chars)
     if file.suffix.lower() in HTML_SUFFIXES:
         return html_document(text, path, doc_id or file.stem)
     return Document(id=doc_id or file.stem, source=path, text=text)
+
+
+def _converted(
+    convert: Callable[[bytes], Converted], raw: bytes, path: str, doc_id: str, max_chars: int
+) -> Document:
+    try:
+        converted = convert(raw)
+    except ConversionError as exc:
+        raise ReadError(path, str(exc)) from None
+    if len(converted.text) > max_chars:
+        raise _too_long(path, f"{len(converted.text):,} characters", max_chars)
+    layout = Layout(converted.kind, converted.starts)
+    return Document(id=doc_id, source=path, text=converted.text, layout=layout)
 
 
 def _check_regular_file(file: Path, path: str) -> None:
@@ -182,7 +215,7 @@ def _read_directory(folder: Path, max_chars: int) -> Iterator[Document | ReadErr
     for error in unreadable:
         yield ReadError(error.filename or str(folder), f"{error.strerror}: its files are not read")
     if not files and not unreadable:
-        yield ReadError(str(folder), "no .txt, .md, .html, .jsonl or .csv files in it")
+        yield ReadError(str(folder), "no .txt, .md, .html, .pdf, .docx, .jsonl or .csv files in it")
     for file in files:
         # The relative path keeps ids unique when subfolders hold files of the same name.
         doc_id = file.relative_to(folder).with_suffix("").as_posix()

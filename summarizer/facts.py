@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.attribution import attribute
+from summarizer.documents import Layout
 from summarizer.schemas import (
     Attribution,
     AttributionKind,
@@ -103,15 +104,27 @@ def annotate(
     evidence: Sequence[Evidence],
     text: str,
     policy: SupportPolicy = DEFAULT_POLICY,
+    layout: Layout | None = None,
 ) -> Annotated:
-    """The model's facts with their located evidence, annotated from the source text."""
+    """The model's facts with their located evidence, annotated from the source text; with a
+    `layout` (a PDF's pages, a Word file's paragraphs), where each piece of evidence starts."""
     article = _Article(text)
     entities = article.entities(extraction)
     facts = [
         article.fact(f"f{number}", fact.statement, found, entities, policy)
         for number, (fact, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
     ]
+    if layout is not None:
+        facts = [_placed(fact, layout) for fact in facts]
     return Annotated(facts=facts, entities=entities)
+
+
+def _placed(fact: Fact, layout: Layout) -> Fact:
+    if fact.evidence.start is None:
+        return fact
+    part = layout.part_at(fact.evidence.start)
+    evidence = fact.evidence.model_copy(update={layout.kind: part})
+    return fact.model_copy(update={"evidence": evidence})
 
 
 class _Article:

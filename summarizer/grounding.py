@@ -30,6 +30,7 @@ from summarizer.schemas import (
 )
 from summarizer.support import check_support, support_rate
 from summarizer.text import Sentence, SentenceIndex, sentences
+from summarizer.writing_systems import UNSPACED_SCRIPTS, script_of
 
 # rapidfuzz scores run 0-100. 85 on the normalized text accepts a changed or dropped word in
 # a sentence-long quote; a paraphrase that shares some words scores around 60-75.
@@ -37,6 +38,9 @@ FUZZY_MIN_SCORE = 85.0
 # Below this many normalized characters (about eight words) a quote must match exactly or
 # normalized: in a short quote one changed word ("accepted" for "rejected") still scores 85.
 FUZZY_MIN_CHARS = 40
+# The same eight words or so in Chinese, Japanese or Korean, where a character is a word or
+# half of one.
+FUZZY_MIN_CHARS_UNSPACED = 12
 # A sentence offered as a quote has at least this many words.
 MIN_QUOTE_WORDS = 3
 # Parts of a quote (around an ellipsis, or sentences run together) shorter than this are too
@@ -55,7 +59,7 @@ _KEPT[[c for c in range(0x10000) if chr(c).isspace()]] = False
 # Stripped from the ends of a quote: models wrap quotes in quote marks or end them with a period.
 _QUOTE_TRIM = " \t\r\n\"'.,;:\u2018\u2019\u201c\u201d"
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\.\s*\.\s*\.|\u2026)\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])|(?<=[。！？])")
 
 Span = tuple[int, int]
 
@@ -226,7 +230,7 @@ class Locator:
         needle = normalize(quote.strip(_QUOTE_TRIM)).text
         base = self._normalized_index(from_offset)
         hay = self.normalized.text
-        if len(needle) < FUZZY_MIN_CHARS or len(needle) > len(hay) - base:
+        if len(needle) < min_fuzzy_chars(needle) or len(needle) > len(hay) - base:
             return None
         # partial_ratio compares windows as long as the needle: good at finding where the
         # quote is, not at where it ends when the model dropped or added words.
@@ -240,7 +244,7 @@ class Locator:
             slack=len(needle) // 3,
             floor=base,
         )
-        while end - start > 1 and hay[end - 1] in ",;:." and hay[end - 1] != needle[-1]:
+        while end - start > 1 and hay[end - 1] in ",;:.，。、；：" and hay[end - 1] != needle[-1]:
             end -= 1  # the word boundary kept the source's punctuation; the quote has none
         score = fuzz.ratio(needle, hay[start:end])
         if score < FUZZY_MIN_SCORE:
@@ -283,7 +287,8 @@ class Locator:
         trimmed = quote.strip(_QUOTE_TRIM)
         splitter = _ELLIPSIS if _ELLIPSIS.search(trimmed) else _SENTENCE_END
         parts = [p for p in splitter.split(trimmed) if p.strip(_QUOTE_TRIM)]
-        if len(parts) < 2 or any(len(normalize(p).text) < PART_MIN_CHARS for p in parts):
+        shortest = PART_MIN_CHARS // 2 if is_unspaced(trimmed) else PART_MIN_CHARS
+        if len(parts) < 2 or any(len(normalize(p).text) < shortest for p in parts):
             return None
         matches: list[Match] = []
         cursor = from_offset
@@ -296,6 +301,17 @@ class Locator:
         weights = [len(p) for p in parts]
         score = sum(m.score * w for m, w in zip(matches, weights, strict=True)) / sum(weights)
         return Match((matches[0].span[0], matches[-1].span[1]), GroundingStatus.FUZZY, score)
+
+
+def is_unspaced(text: str) -> bool:
+    """Mostly written in a script without spaces between words (Chinese, Japanese, Korean)."""
+    letters = [c for c in text if c.isalpha()]
+    unspaced = sum(script_of(c) in UNSPACED_SCRIPTS for c in letters)
+    return bool(letters) and unspaced * 2 > len(letters)
+
+
+def min_fuzzy_chars(needle: str) -> int:
+    return FUZZY_MIN_CHARS_UNSPACED if is_unspaced(needle) else FUZZY_MIN_CHARS
 
 
 def _within(sorted_values: list[int], low: int, high: int) -> list[int]:

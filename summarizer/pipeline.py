@@ -44,7 +44,7 @@ from summarizer.schemas import (
 )
 from summarizer.store import RequestKey, params_json
 from summarizer.text import sentences
-from summarizer.writing_systems import in_scripts, scripts_of
+from summarizer.writing_systems import in_scripts, language_scripts, scripts_of
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class Summarizer:
 
     def request_key(self, document: Document) -> RequestKey:
         """Everything that determines this document's outcome, hashed: the cache key."""
-        messages = json.dumps(self.prompt.render(document), sort_keys=True)
+        messages = json.dumps(self.prompt.render(document, self.settings.language), sort_keys=True)
         s = self.settings
         params = params_json(
             {
@@ -155,7 +155,7 @@ class Summarizer:
                 id=document.id, source=document.source, error=self.breaker.open_reason
             )
         try:
-            messages = self.prompt.render(document)
+            messages = self.prompt.render(document, self.settings.language)
             client = await self._llm()
             checking = GROUNDING_CHECK.set(check)
             try:
@@ -178,10 +178,16 @@ class Summarizer:
         self.breaker.record(None)
         return build_result(document, completion, self, check, time.monotonic() - started)
 
-    @staticmethod
-    def response_model(document: Document) -> type[Extraction]:
-        """What the model fills in for this document: only in the scripts it is written in."""
-        return in_scripts(Extraction, scripts_of(document.text))
+    def response_model(self, document: Document) -> type[Extraction]:
+        """What the model fills in for this document: only in the scripts it is written in,
+        and those of --language."""
+        scripts = scripts_of(document.text)
+        if self.settings.language:
+            extra = language_scripts(self.settings.language)
+            if extra is None:  # a language we cannot place: no restriction rather than a wrong one
+                return Extraction
+            scripts |= extra
+        return in_scripts(Extraction, scripts)
 
     async def extract(
         self, messages: list[ChatCompletionMessageParam], response_model: type[M]
@@ -238,7 +244,7 @@ def build_result(
 ) -> DocumentResult:
     extraction = completion.value
     evidence = check.locate_all(f.quote for f in extraction.facts)
-    annotated = annotate(extraction, evidence, document.text)
+    annotated = annotate(extraction, evidence, document.text, layout=document.layout)
     facts = annotated.facts
     dropped = 0
     if run.settings.strict:

@@ -26,11 +26,16 @@ class PromptSet:
     user: jinja2.Template
     hash: str
 
-    def render(self, document: Document) -> list[ChatCompletionMessageParam]:
+    def render(
+        self, document: Document, language: str | None = None
+    ) -> list[ChatCompletionMessageParam]:
+        """The messages for one document; `language`, if given, is the headline's and the
+        summary's (the facts stay in the article's, to be checked against it)."""
         return self.render_with(
             {
                 "text": document.body,
                 "title": document.title,
+                "language": language,
                 "fence": fence(document),
                 "min_facts": MIN_FACTS,
                 "max_facts": MAX_FACTS,

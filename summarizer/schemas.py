@@ -194,6 +194,10 @@ class Evidence(BaseModel):
     missing_words: list[str] = Field(
         default_factory=list, description="Words of the statement not found in the evidence"
     )
+    page: int | None = Field(default=None, description="The PDF page the evidence starts on")
+    paragraph: int | None = Field(
+        default=None, description="The Word file's paragraph (non-empty, from 1) it starts in"
+    )
     cited_quote: str | None = Field(
         default=None,
         description="The model's own quote, when a sentence next to it supports the statement "

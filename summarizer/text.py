@@ -8,6 +8,7 @@ use: `summarizer model` or `--help` never pay for them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,11 +21,17 @@ _ABBREVIATIONS = {
     "tenn", "mich", "minn", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m",
 }  # fmt: skip
 # A sentence ends at . ! or ? and the closing marks after it, spaced apart in tokenized text
-# ("soul . '' But"), before a capital or a digit, opening marks allowed ("KABC . `` This").
+# ("soul . '' But"), before what opens a sentence (a capital in any script, a digit, a letter
+# of a script without case), opening marks allowed ("KABC . `` This"); at 。！？ in Chinese
+# and Japanese, which need no space; and at line breaks.
 _SENTENCE_END = re.compile(
-    r"[.!?](?:\s?(?:''|[”\"’')\]]))*(?=\s+(?:``|[“\"‘'`(\[])?\s?[A-Z0-9])|\n\s*\n|\n(?=\S)"
+    r"[.!?](?:\s?(?:''|[”\"’')\]]))*(?=\s+(?:``|[“\"‘'`(\[])?\s?(?P<next>[^\W_]))"
+    r"|[。！？](?:[」』”’)）])*"
+    r"|\n\s*\n|\n(?=\S)"
 )
 WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\d,.]*\d|\d")
+# Scripts written without spaces between words: their words are taken as character pairs.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 _POSSESSIVE = re.compile(r"['’]s$")
 
 NUMBER_WORDS = {
@@ -48,6 +55,9 @@ def sentences(text: str) -> list[Sentence]:
     found: list[Sentence] = []
     begin = 0
     for match in _SENTENCE_END.finditer(text):
+        following = match.group("next")
+        if following is not None and not _opens_a_sentence(following):
+            continue
         cut = match.end() if match.group().strip() else match.start()
         if _ends_in_abbreviation(text, begin, match.start()):
             continue
@@ -55,6 +65,11 @@ def sentences(text: str) -> list[Sentence]:
         begin = match.end()
     _append_stripped(found, text, begin, len(text))
     return found
+
+
+def _opens_a_sentence(char: str) -> bool:
+    """A digit, a capital, or a letter of a script without case (Arabic, Hebrew, Thai)."""
+    return char.isdigit() or char.isupper() or (char.isalpha() and not char.islower())
 
 
 def _ends_in_abbreviation(text: str, begin: int, period: int) -> bool:
@@ -135,9 +150,28 @@ def stop_words() -> frozenset[str]:
 
 
 def words(text: str) -> list[str]:
-    """Words and numbers as written, without possessive 's and surrounding apostrophes."""
-    found = (_POSSESSIVE.sub("", w).strip("'’-") for w in WORD.findall(text))
-    return [w for w in found if w]
+    """Words and numbers as written, without possessive 's and surrounding apostrophes; in
+    Chinese, Japanese and Korean runs, overlapping character pairs (`谈判在` -> `谈判`, `判在`)."""
+    found: list[str] = []
+    for word in WORD.findall(text):
+        word = _POSSESSIVE.sub("", word).strip("'’-")
+        if _UNSPACED.search(word):
+            found += _pairs(word)
+        elif word:
+            found.append(word)
+    return found
+
+
+def _pairs(word: str) -> list[str]:
+    pieces: list[str] = []
+    for part in re.split(f"({_UNSPACED.pattern})", word):
+        if not part:
+            continue
+        if _UNSPACED.fullmatch(part):
+            pieces += [part[i : i + 2] for i in range(max(len(part) - 1, 1))]
+        else:
+            pieces.append(part)
+    return pieces
 
 
 def content_words(text: str) -> list[str]:
@@ -149,6 +183,27 @@ def content_words(text: str) -> list[str]:
 def content_stems(text: str) -> list[str]:
     """Stemmed content words: what similarity and support are made of."""
     return [number_value(w) or stem(w) for w in content_words(text)]
+
+
+# English prose is a third to a half stop words (headlines fewer); another language's, with
+# English stop words, a few percent. Below some thirty words the share says little.
+_ENGLISH_STOP_SHARE = 0.12
+_FEW_WORDS = 30
+
+
+def looks_english(text: str) -> bool:
+    """Whether English stemming and word frequencies mean something for this text."""
+    lowered = [w.lower() for w in WORD.findall(text) if not w[0].isdigit()]
+    if not lowered or any(c.isalpha() and not c.isascii() and not _latin(c) for c in text):
+        return False
+    if len(lowered) < _FEW_WORDS:
+        return True
+    stops = sum(w in stop_words() for w in lowered)
+    return stops / len(lowered) >= _ENGLISH_STOP_SHARE
+
+
+def _latin(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("LATIN")
 
 
 def number_value(word: str) -> str | None:

@@ -43,11 +43,43 @@ SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
     "THAI": ((0x0E00, 0x0E7F),),
     "GEORGIAN": ((0x10A0, 0x10FF),),
 }  # fmt: skip
+# Written without spaces between words.
+UNSPACED_SCRIPTS = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL"})
 # Kana and Han are written together: an article in one may be answered in the others.
 _WRITTEN_TOGETHER = {"CJK": {"HIRAGANA", "KATAKANA"}, "HIRAGANA": {"CJK", "KATAKANA"}}
 _WRITTEN_TOGETHER["KATAKANA"] = _WRITTEN_TOGETHER["HIRAGANA"]
 # Inside a JSON string without escapes: no quotation mark, backslash or control character.
 _JSON_UNSAFE = '"\\\\\\x00-\\x1f'
+
+
+_LATIN = frozenset({"LATIN"})
+LANGUAGE_SCRIPTS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        [
+            "english", "french", "german", "spanish", "italian", "portuguese", "dutch",
+            "polish", "czech", "swedish", "danish", "norwegian", "finnish", "turkish",
+            "romanian", "hungarian", "vietnamese", "indonesian", "malay", "swahili", "catalan",
+        ],
+        _LATIN,
+    ),
+    **dict.fromkeys(
+        ["russian", "ukrainian", "bulgarian", "serbian", "belarusian"], frozenset({"CYRILLIC"})
+    ),
+    "greek": frozenset({"GREEK"}),
+    **dict.fromkeys(["arabic", "persian", "farsi", "urdu"], frozenset({"ARABIC"})),
+    "hebrew": frozenset({"HEBREW"}),
+    "hindi": frozenset({"DEVANAGARI"}),
+    "bengali": frozenset({"BENGALI"}),
+    "thai": frozenset({"THAI"}),
+    "chinese": frozenset({"CJK"}),
+    "japanese": frozenset({"CJK", "HIRAGANA", "KATAKANA"}),
+    "korean": frozenset({"HANGUL", "CJK"}),
+}  # fmt: skip
+
+
+def language_scripts(language: str) -> frozenset[str] | None:
+    """The scripts a language is written in, for the ones we know; None for the others."""
+    return LANGUAGE_SCRIPTS.get(language.strip().lower())
 
 
 @cache

@@ -22,6 +22,7 @@ from summarizer.cli import app
 
 from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
 from .faultserver import FaultServer
+from .test_converters import PAGES, encrypted_pdf, make_pdf, scanned_pdf
 
 runner = CliRunner()
 # A builder makes the bad input under a folder and returns (what to pass, what the message
@@ -61,10 +62,19 @@ def _empty_folder(folder: Path) -> tuple[str, str, list[str]]:
     path = folder / "corpus"
     path.mkdir()
     (path / "notes.bin").write_bytes(b"\x00\x01")
-    return str(path), "no .txt, .md, .html, .jsonl or .csv files in it", []
+    return str(path), "no .txt, .md, .html, .pdf, .docx, .jsonl or .csv files in it", []
 
 
 # Longer than the limit the cases set (10,000), where the good article (5,576) is not.
+def _pdf(name: str, make: Callable[[Path], bytes], cause: str) -> Builder:
+    def build(folder: Path) -> tuple[str, str, list[str]]:
+        path = folder / name
+        path.write_bytes(make(folder))
+        return str(path), cause, []
+
+    return build
+
+
 LONG = ("A sentence of some length about nothing in particular. " * 400).encode()
 HTML_WITHOUT_ARTICLE = b"<html><body><nav><a href='/'>Home</a></nav></body></html>"
 
@@ -121,6 +131,10 @@ BAD_INPUTS: dict[str, Builder] = {
     ),
     "CSV with an empty text": _file("rows.csv", b"id,text\n1,\n", "no 'text' (or it is empty)"),
     "CSV header only": _file("rows.csv", b"id,text\n", "no documents in it"),
+    "scanned PDF": _pdf("scan.pdf", scanned_pdf, "no text layer in its 1 page(s)"),
+    "encrypted PDF": _pdf("locked.pdf", lambda _: encrypted_pdf(), "encrypted PDF"),
+    "broken PDF": _pdf("cut.pdf", lambda _: make_pdf(PAGES)[:400], "not a readable PDF"),
+    "broken Word file": _file("notes.docx", b"PK\x03\x04 no zip", "not a readable Word"),
 }
 
 

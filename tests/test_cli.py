@@ -138,7 +138,9 @@ def test_bad_inputs_fail_alone_and_the_good_one_is_still_written(tmp_path: Path)
     lines = [json.loads(line) for line in outcome.stdout.splitlines()]
     assert [line["status"] for line in lines] == ["failed"] * 4 + ["ok"]
     assert f"{missing}: no such file" in outcome.stderr
-    assert f"{folder}: no .txt, .md, .html, .jsonl or .csv files in it" in outcome.stderr
+    assert (
+        f"{folder}: no .txt, .md, .html, .pdf, .docx, .jsonl or .csv files in it" in outcome.stderr
+    )
     assert f"{empty}: file is empty" in outcome.stderr
     assert f"{binary}: binary file" in outcome.stderr
 

@@ -20,6 +20,7 @@ from summarizer.digest.text import find_date
 from summarizer.documents import Document, read_path
 from summarizer.schemas import DocumentResult, GroundingStatus
 from summarizer.text import sentences
+from summarizer.writers.digest_markdown import render_digest_markdown
 
 from .conftest import ARTICLES, ROOT, SHARED, example_stems
 
@@ -362,3 +363,19 @@ def test_sources_of_keeps_failures_apart() -> None:
     failure = FailedDocument(id="x", source="x.txt", error="bad")
     sources, failed = sources_of([(document, result), (document, failure)])
     assert [s.label for s in sources] == ["A"] and failed == [failure]
+
+
+def test_the_digest_says_when_its_english_methods_do_not_apply() -> None:
+    chinese = _source("A", "外交部发言人周三表示，双方将在开罗继续举行停火谈判。" * 3)
+    english = _source("B", "Talks resumed in Cairo on Wednesday, the foreign ministry said.")
+    digest = asyncio.run(
+        DigestBuilder(None).build(
+            [(_document(chinese), chinese.result), (_document(english), english.result)]
+        )
+    )
+    assert len(digest.notes) == 1 and digest.notes[0].startswith("Articles A are not in English")
+    assert "> Articles A are not in English" in render_digest_markdown(digest)
+
+
+def _document(source: Source) -> Document:
+    return Document(id=source.label, source=source.article.source, text=source.article.text)

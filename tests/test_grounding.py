@@ -370,3 +370,77 @@ def test_fast_normalization_equals_the_character_by_character_one(text: str) -> 
     assert fast.word_ends() == [
         i for i in range(1, len(o) + 1) if i == len(o) or o[i] - o[i - 1] > 1
     ]
+
+
+# ---- scripts other than Latin ---------------------------------------------------------------
+
+SCRIPT_WORDS = {
+    "Chinese": ["谈判", "开罗", "停火", "双方", "周三", "举行", "协议", "人质", "释放", "，", "。"],
+    "Japanese": ["交渉", "は", "カイロ", "で", "水曜日", "に", "再開", "された", "。", "、"],
+    "Cyrillic": ["переговоры", "в", "Каире", "начались", "в", "среду", "заложники", ",", "."],
+    "Greek": ["οι", "διαπραγματεύσεις", "στο", "Κάιρο", "άρχισαν", "την", "Τετάρτη", "."],
+    "Arabic": ["بدأت", "المحادثات", "في", "القاهرة", "يوم", "الأربعاء", "الرهائن", "."],
+}
+UNSPACED = {"Chinese", "Japanese"}
+QUOTE_TRIM = " \t\r\n\"'.,;:"
+
+
+def _script_text(script: str, picks: list[int]) -> str:
+    words = [SCRIPT_WORDS[script][n % len(SCRIPT_WORDS[script])] for n in picks]
+    return ("" if script in UNSPACED else " ").join(words)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(sorted(SCRIPT_WORDS)),
+    st.lists(st.integers(0, 50), min_size=6, max_size=40),
+    st.data(),
+)
+def test_a_quote_in_any_script_is_located_at_its_own_offsets(
+    script: str, picks: list[int], data: st.DataObject
+) -> None:
+    prefix = "报道：" if script in UNSPACED else "Report: "
+    text = prefix + _script_text(script, picks)
+    start = data.draw(st.integers(len(prefix), len(text) - 2))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = text[start:end]
+    assume(normalize(quote.strip(QUOTE_TRIM)).text)
+    evidence = Locator(text).locate(quote)
+    assert evidence.status in (EXACT, NORMALIZED)
+    assert evidence.start is not None and evidence.end is not None
+    span = text[evidence.start : evidence.end]
+    if evidence.status == EXACT:
+        assert span in (quote, quote.strip(QUOTE_TRIM))
+    else:
+        assert normalize(span).text == normalize(quote.strip(QUOTE_TRIM)).text
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "expected"),
+    [
+        (
+            "新华社电。外交部发言人周三表示，双方将在开罗继续举行停火谈判，以期达成协议。会谈预计持续三天。",
+            "双方将在开罗继续进行停火谈判，以期达成协议",  # one character changed
+            "双方将在开罗继续举行停火谈判，以期达成协议",
+        ),
+        (
+            "東京で会議が開かれた。交渉は水曜日にカイロで再開され、双方は合意を目指している。",
+            "交渉は水曜日にカイロで再開され、双方は合意を目指した",
+            "交渉は水曜日にカイロで再開され、双方は合意を目指している",
+        ),
+    ],
+    ids=["chinese", "japanese"],
+)
+def test_a_cjk_quote_with_a_changed_character_is_found_fuzzy_at_the_right_span(
+    text: str, quote: str, expected: str
+) -> None:
+    evidence = Locator(text).locate(quote)
+    assert evidence.status == GroundingStatus.FUZZY
+    assert evidence.score is not None and evidence.score >= 0.85
+    assert evidence.start is not None and evidence.end is not None
+    assert text[evidence.start : evidence.end] == expected
+
+
+def test_a_short_cjk_quote_that_says_otherwise_stays_ungrounded() -> None:
+    text = "外交部发言人表示，谈判已经取得进展，双方接受了新的方案。"
+    assert Locator(text).locate("双方拒绝了新的方案").status == UNGROUNDED  # "rejected"

@@ -77,3 +77,14 @@ def test_syntax_error_names_the_line(tmp_path: Path) -> None:
     _write_set(tmp_path, "bad", "ok\n{% if %}", "{{ text }}")
     with pytest.raises(PromptError, match="line 2"):
         load_prompt_set("bad", tmp_path)
+
+
+def test_a_language_asks_for_the_headline_and_summary_in_it_and_nothing_else() -> None:
+    prompt = load_prompt_set("default")
+    default = prompt.render(DOC)[0]["content"]
+    english = prompt.render(DOC, "English")[0]["content"]
+    assert "except the headline and the summary: write those in English." in english
+    assert "except" not in default and "in the article's language." in default
+    assert english.replace(", except the headline and the summary: write those in English", "") == (
+        default
+    )

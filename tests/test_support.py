@@ -122,3 +122,19 @@ def test_a_name_the_sentence_before_gives_caps_the_verdict_at_partial() -> None:
     # A number is never taken from the context.
     numbers = check_support("He converted in 1995.", "He converted then.", context="In 1995 ...")
     assert numbers.verdict == SupportVerdict.UNSUPPORTED
+
+
+def test_statements_in_scripts_without_spaces_are_checked_by_character_pairs() -> None:
+    evidence = "外交部发言人周三表示，双方将在开罗继续举行停火谈判，预计持续三天。"
+    assert check_support("双方将在开罗继续停火谈判", evidence).verdict == SupportVerdict.SUPPORTED
+    moved = check_support("双方将在多哈继续停火谈判", evidence)  # Doha, not Cairo
+    assert moved.verdict != SupportVerdict.SUPPORTED and "多哈" in moved.missing
+    assert check_support("谈判持续5天", "谈判持续3天。").verdict == SupportVerdict.UNSUPPORTED
+
+
+def test_statements_in_other_alphabets_are_checked_word_by_word() -> None:
+    evidence = "Представитель министерства заявил, что переговоры в Каире продолжатся в среду."
+    assert check_support("Переговоры в Каире продолжатся", evidence).verdict == (
+        SupportVerdict.SUPPORTED
+    )
+    assert check_support("Переговоры в Москве продолжатся", evidence).missing == ["Москве"]

@@ -104,3 +104,28 @@ def test_patterns_exclude_only_scripts_not_in_use() -> None:
         frozenset({"LATIN"}),
     )
     assert "pattern" not in schema["properties"]["kind"]  # an enum is already closed
+
+
+def test_a_summary_language_adds_its_script_and_an_unknown_one_lifts_the_restriction() -> None:
+    from summarizer.config import Settings
+    from summarizer.documents import Document
+    from summarizer.pipeline import Summarizer
+    from summarizer.writing_systems import language_scripts
+
+    assert language_scripts(" English ") == {"LATIN"}
+    assert language_scripts("Japanese") == {"CJK", "HIRAGANA", "KATAKANA"}
+    assert language_scripts("Klingon") is None
+    chinese = Document(id="d", source="d", text="谈判在开罗举行。双方同意停火。")
+    base = {"base_url": "http://127.0.0.1:9/v1", "model": "m"}
+    in_english = Summarizer(Settings.from_env({}, **base, language="English"))
+    model = in_english.response_model(chinese)
+    answer = {
+        "headline": "Talks in Cairo",
+        "summary": ["Talks were held in Cairo."],
+        "facts": [{"quote": "谈判在开罗举行", "statement": "谈判举行"}] * 3,
+    }
+    assert model.model_validate(answer)
+    with pytest.raises(ValidationError, match="Москва"):
+        model.model_validate({**answer, "places": ["Москва"]})
+    unknown = Summarizer(Settings.from_env({}, **base, language="Klingon"))
+    assert unknown.response_model(chinese) is Extraction

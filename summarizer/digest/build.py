@@ -29,6 +29,7 @@ from summarizer.llm.model_store import ModelError
 from summarizer.pipeline import Outcome, Summarizer, read_failure
 from summarizer.prompting import PromptError, PromptSet, load_prompt_set
 from summarizer.schemas import EntityType, FailedDocument, Usage
+from summarizer.text import looks_english
 from summarizer.writing_systems import in_scripts, scripts_of
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class DigestBuilder:
             failed=failed,
             model=self.summarizer.endpoint.model if self.summarizer else None,
             usage=self.usage,
+            notes=_language_notes(sources),
         )
 
     async def story(self, story_id: str, sources: list[Source]) -> Story:
@@ -154,6 +156,18 @@ class DigestBuilder:
             completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
             total_tokens=self.usage.total_tokens + usage.total_tokens,
         )
+
+
+def _language_notes(sources: list[Source]) -> list[str]:
+    """The story grouping, corroboration and conflicts weigh words by their rarity in English
+    and stem them in English: say so where articles are in another language."""
+    others = [s.label for s in sources if not looks_english(s.article.text)]
+    if not others:
+        return []
+    return [
+        f"Articles {', '.join(others)} are not in English: stories, consensus and conflicts "
+        "rely on English word frequencies and stemming, and may miss what those articles share."
+    ]
 
 
 def _people(sources: list[Source]) -> list[str]:

@@ -111,6 +111,9 @@ class Digest(BaseModel):
     failed: list[FailedDocument] = Field(default_factory=list)
     model: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    notes: list[str] = Field(
+        default_factory=list, description="Where the digest's methods do not apply fully"
+    )
 
     def article(self, label: str) -> Article:
         return next(a for a in self.articles if a.label == label)

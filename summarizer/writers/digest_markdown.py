@@ -17,7 +17,8 @@ MAX_QUOTE_SHOWN = 240
 
 
 def render_digest_markdown(digest: Digest) -> str:
-    lines = ["# Digest", "", *_sources(digest)]
+    notes = [line for note in digest.notes for line in (f"> {note}", "")]
+    lines = ["# Digest", "", *notes, *_sources(digest)]
     for story in digest.stories:
         lines += ["", *_story(story)]
     if digest.failed:

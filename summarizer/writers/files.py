@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
+
+from summarizer.documents import Document
 
 PARTIAL_SUFFIX = ".partial"
+T = TypeVar("T")
 
 
 class OutputError(RuntimeError):
@@ -90,3 +93,25 @@ class _Guarded:
 
     def isatty(self) -> bool:
         return self._stream.isatty()
+
+
+def saving_texts(items: Iterable[T], folder: Path) -> Iterator[T]:
+    """The items unchanged, each document's text written to `folder` on the way: what
+    evidence offsets index, for a PDF, a Word file or a web page as much as for text."""
+    for item in items:
+        if isinstance(item, Document):
+            path = text_file(folder, item)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(item.text, encoding="utf-8", newline="")
+            except OSError as exc:
+                raise OutputError(f"text {path}: {exc.strerror or exc}") from None
+        yield item
+
+
+def text_file(folder: Path, document: Document) -> Path:
+    """`folder/<id>.txt`; an id with slashes (from a folder's subfolders) makes subfolders,
+    never a path outside `folder`."""
+    parts = [p for p in Path(document.id).parts if p not in ("", ".", "..", "/")]
+    safe = Path(*parts) if parts else Path("document")
+    return folder / safe.with_name(safe.name + ".txt")

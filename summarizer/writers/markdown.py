@@ -99,9 +99,14 @@ def _where(fact: Fact) -> str:
     evidence = fact.evidence
     if evidence.status == GroundingStatus.UNGROUNDED:
         return "**NOT FOUND in the source**"
+    part = ""
+    if evidence.page is not None:
+        part = f"page {evidence.page}, "
+    elif evidence.paragraph is not None:
+        part = f"paragraph {evidence.paragraph}, "
     if evidence.status == GroundingStatus.FUZZY:
-        return f"chars {evidence.start}-{evidence.end}, fuzzy match {evidence.score:.0%}"
-    return f"chars {evidence.start}-{evidence.end}, {evidence.status}"
+        return f"{part}chars {evidence.start}-{evidence.end}, fuzzy match {evidence.score:.0%}"
+    return f"{part}chars {evidence.start}-{evidence.end}, {evidence.status}"
 
 
 def _entities(result: DocumentResult) -> list[str]:
