@@ -35,6 +35,7 @@ TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 CONVERTED_SUFFIXES = {".pdf": pdf_text, ".docx": docx_text}
 TABLE_SUFFIXES = {".jsonl", ".csv"}
+URL_LIST_SUFFIX = ".urls"
 DIRECTORY_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES | set(CONVERTED_SUFFIXES)
 _GLOB_CHARS = set("*?[")
 MIN_HTML_TEXT_CHARS = 50
@@ -61,6 +62,7 @@ class Document:
     url: str | None = None
     date: str | None = None
     layout: Layout | None = None  # for text converted from a PDF or a Word file
+    fetched_at: str | None = None  # for a web page: when it was fetched (ISO 8601, UTC)
 
     @property
     def sha256(self) -> str:
@@ -195,7 +197,9 @@ def iter_documents(
     """Every document of every input, lazily, so a corpus of any size streams through; every
     input that cannot be read, as a ReadError in its place."""
     for spec in inputs:
-        if spec == STDIN:
+        if is_url(spec):
+            yield from _read_url(spec, max_chars)
+        elif spec == STDIN:
             yield from _read_file(spec, max_chars=max_chars)
         elif Path(spec).is_dir():
             yield from _read_directory(Path(spec), max_chars)
@@ -208,6 +212,36 @@ def iter_documents(
                 yield from _read_file(match, max_chars=max_chars)
         else:
             yield from _read_file(spec, max_chars=max_chars)
+
+
+def is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+def _read_url(url: str, max_chars: int) -> Iterator[Document | ReadError]:
+    from summarizer.fetching import fetch_document  # httpx and the fetching rules, on first use
+
+    try:
+        yield fetch_document(url, max_chars)
+    except ReadError as error:
+        yield error
+
+
+def _read_url_list(path: str, max_chars: int) -> Iterator[Document | ReadError]:
+    """A `.urls` file: one URL a line; blank lines and # comments skipped."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        yield ReadError(path, getattr(exc, "strerror", None) or str(exc))
+        return
+    urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not urls:
+        yield ReadError(path, "no URLs in it")
+    for number, url in enumerate(urls, 1):
+        if is_url(url):
+            yield from _read_url(url, max_chars)
+        else:
+            yield ReadError(f"{path}:{number}", f"not an http(s) URL: {url[:80]!r}")
 
 
 def _read_directory(folder: Path, max_chars: int) -> Iterator[Document | ReadError]:
@@ -236,6 +270,9 @@ def _read_file(
     path: str, doc_id: str | None = None, max_chars: int = MAX_CHARS
 ) -> Iterator[Document | ReadError]:
     suffix = Path(path).suffix.lower()
+    if suffix == URL_LIST_SUFFIX:
+        yield from _read_url_list(path, max_chars)
+        return
     if suffix in TABLE_SUFFIXES:
         try:
             _check_regular_file(Path(path), path)

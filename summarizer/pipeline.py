@@ -103,6 +103,15 @@ class Summarizer:
         self.breaker = CircuitBreaker(self.endpoint.describe())
 
     async def __aenter__(self) -> Summarizer:
+        # Open now: documents fetched from the web are read inside the run, and a cassette
+        # records (or replays) those fetches with the model calls.
+        try:
+            if self.settings.replay_cassette:
+                self._stack.enter_context(open_cassette(self.settings.replay_cassette, "none"))
+            elif self.settings.record_cassette:
+                self._stack.enter_context(open_cassette(self.settings.record_cassette, "all"))
+        except CassetteError as exc:
+            self._startup_error = str(exc)
         return self
 
     async def __aexit__(
@@ -214,7 +223,7 @@ class Summarizer:
             if self._client is None:
                 try:
                     self._client = await self._connect()
-                except (EngineError, ModelError, CassetteError) as exc:
+                except (EngineError, ModelError) as exc:
                     self._startup_error = str(exc)
                     raise LLMError(str(exc)) from exc
             return self._client
@@ -225,11 +234,6 @@ class Summarizer:
             engine = await asyncio.to_thread(open_local_engine, self.settings)
             self._stack.callback(engine.stop)
             endpoint = replace(endpoint, base_url=engine.base_url)
-        # The cassette opens after the engine so that its health checks are not recorded.
-        if self.settings.replay_cassette:
-            self._stack.enter_context(open_cassette(self.settings.replay_cassette, "none"))
-        elif self.settings.record_cassette:
-            self._stack.enter_context(open_cassette(self.settings.record_cassette, "all"))
         client = LLMClient(endpoint, self.settings, self.limiter)
         self._stack.push_async_callback(client.close)
         return client
@@ -261,6 +265,8 @@ def build_result(
         id=document.id,
         source=document.source,
         sha256=document.sha256,
+        url=document.url,
+        fetched_at=document.fetched_at,
         summary=Summary(
             headline=extraction.headline.strip(),
             text=summary_text(extraction.summary),

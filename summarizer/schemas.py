@@ -265,6 +265,8 @@ class DocumentResult(BaseModel):
     source: str
     sha256: str
     status: Literal["ok"] = "ok"
+    url: str | None = Field(default=None, description="Where a web page was fetched from")
+    fetched_at: str | None = Field(default=None, description="When it was fetched (UTC)")
     summary: Summary
     facts: list[Fact]
     entities: list[Entity]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.llm.recording import json_body_matcher
+from summarizer.llm.recording import fetch_target_matcher, json_body_matcher
 from summarizer.llm.recording import vcr_config as summarizer_vcr_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,7 @@ def vcr_cassette_dir() -> str:
 
 def pytest_recording_configure(config: Any, vcr: Any) -> None:
     vcr.register_matcher("json_body", json_body_matcher)
+    vcr.register_matcher("fetch_target", fetch_target_matcher)
 
 
 def example_stems() -> list[str]:

@@ -31,7 +31,9 @@ SECRET_REQUEST_HEADERS = (
 )
 SECRET_RESPONSE_HEADERS = ("set-cookie", "openai-organization", "openai-project")
 SECRET_QUERY_PARAMETERS = ("api-key", "api_key", "key")
-MATCH_ON = ("method", "path", "json_body")
+MATCH_ON = ("method", "path", "json_body", "fetch_target")
+# The embedded engine's health checks, polled while it loads: not part of a run.
+_ENGINE_PATHS = ("/health", "/props", "/slots")
 
 
 class CassetteError(RuntimeError):
@@ -66,8 +68,18 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def fetch_target_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: a page fetched (GET) is the same page only on the same host, port and
+    query; model calls (POST) match on path and body alone, the engine's port changing."""
+    if r1.method == "GET" and (r1.host, r1.port, r1.query) != (r2.host, r2.port, r2.query):
+        raise AssertionError("fetched URLs differ")
+
+
 def _scrub_request(request: Any) -> Any:
-    """No credentials in the recorded URI (`http://user:key@host/v1`)."""
+    """No credentials in the recorded URI (`http://user:key@host/v1`); no engine health
+    check in the cassette."""
+    if request.path.endswith(_ENGINE_PATHS):
+        return None
     request.uri = redact_url(request.uri)
     return request
 
@@ -87,6 +99,7 @@ def vcr_config() -> dict[str, Any]:
 def make_vcr(record_mode: RecordMode) -> vcr.VCR:
     recorder = vcr.VCR(record_mode=record_mode, **vcr_config())
     recorder.register_matcher("json_body", json_body_matcher)
+    recorder.register_matcher("fetch_target", fetch_target_matcher)
     return recorder
 
 

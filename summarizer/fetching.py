@@ -1,0 +1,119 @@
+"""Web pages as documents: fetched with httpx (the openai SDK's own, httpx2, which cassettes
+record), reduced to their article text with trafilatura, the URL and the time of fetching kept.
+
+Bounded: a timeout, at most MAX_REDIRECTS redirects, at most max_bytes read, and only content
+that is a page, text or a PDF. Everything else is a ReadError naming the URL and the cause.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import re
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+import httpx2
+
+from summarizer.converters import ConversionError, pdf_text
+from summarizer.documents import MAX_CHARS, Document, Layout, ReadError, decode_text, html_document
+
+USER_AGENT = "summarizer/0.1 (article summarizer; +https://pypi.org/project/summarizer/)"
+TIMEOUT_S = 30.0
+MAX_REDIRECTS = 5
+# A news page, images aside, is well under a megabyte; a PDF report can be several.
+MAX_BYTES = 10_000_000
+_HTML = {"text/html", "application/xhtml+xml"}
+_TEXT = {"text/plain", "text/markdown"}
+_PDF = {"application/pdf"}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    content_type: str
+    charset: str | None
+    body: bytes
+    at: str  # the server's Date, else now: a replayed fetch keeps its recorded time
+
+
+def fetch_document(
+    url: str, max_chars: int = MAX_CHARS, max_bytes: int = MAX_BYTES, timeout_s: float = TIMEOUT_S
+) -> Document:
+    fetched = _fetch(url, max_bytes, timeout_s)
+    document = _document(url, fetched, max_chars)
+    return replace(document, url=fetched.url, fetched_at=fetched.at)
+
+
+def _fetch(url: str, max_bytes: int, timeout_s: float) -> Fetched:
+    try:
+        with (
+            httpx2.Client(
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                timeout=timeout_s,
+                headers={"User-Agent": USER_AGENT},
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code >= 400:
+                raise ReadError(url, f"HTTP {response.status_code} {response.reason_phrase}")
+            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type not in _HTML | _TEXT | _PDF:
+                shown = content_type or "none given"
+                raise ReadError(url, f"not a web page, text or PDF (content type: {shown})")
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > max_bytes:
+                raise ReadError(url, f"{declared:,} bytes, over the {max_bytes:,}-byte limit")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ReadError(url, f"over the {max_bytes:,}-byte limit")
+            at = _when(response.headers.get("date"))
+            return Fetched(
+                str(response.url), content_type, response.charset_encoding, bytes(body), at
+            )
+    except httpx2.TooManyRedirects:
+        raise ReadError(url, f"more than {MAX_REDIRECTS} redirects") from None
+    except httpx2.TimeoutException:
+        raise ReadError(url, f"no answer within {timeout_s:g} s") from None
+    except httpx2.HTTPError as exc:
+        raise ReadError(url, f"cannot fetch ({type(exc).__name__}: {exc})") from None
+
+
+def _document(url: str, fetched: Fetched, max_chars: int) -> Document:
+    doc_id = url_id(fetched.url)
+    if fetched.content_type in _PDF:
+        try:
+            converted = pdf_text(fetched.body)
+        except ConversionError as exc:
+            raise ReadError(url, str(exc)) from None
+        layout = Layout(converted.kind, converted.starts)
+        return Document(id=doc_id, source=url, text=converted.text, layout=layout)
+    if fetched.content_type in _HTML:
+        html = fetched.body.decode(fetched.charset or "utf-8", errors="replace")
+        document = html_document(html, url, doc_id)
+        if len(document.text) > max_chars:
+            raise ReadError(url, f"{len(document.text):,} characters, over the limit")
+        return document
+    if fetched.charset and fetched.charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        text = fetched.body.decode(fetched.charset, errors="replace")
+        return Document(id=doc_id, source=url, text=text)
+    return Document(id=doc_id, source=url, text=decode_text(fetched.body, url, max_chars))
+
+
+def _when(date_header: str | None) -> str:
+    when = datetime.datetime.now(datetime.UTC)
+    if date_header:
+        with suppress(TypeError, ValueError, IndexError):
+            when = email.utils.parsedate_to_datetime(date_header).astimezone(datetime.UTC)
+    return when.isoformat(timespec="seconds")
+
+
+def url_id(url: str) -> str:
+    """A readable id: host and path, non-word characters folded ('example.com/news/a-b')."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    return re.sub(r"[^\w./-]+", "-", f"{parts.netloc}/{path}" if path else parts.netloc)
