@@ -192,9 +192,12 @@ class Locator:
         self, searches: list[tuple[GroundingStatus, Iterator[Span]]], prefer_unused: bool
     ) -> Match | None:
         fallback: Match | None = None
+        # An occurrence is used whatever its length: the quote, its trimmed or its
+        # normalized copy found where another fact's quote stands is that same quote.
+        used_starts = {start for start, _ in self._used}
         for status, spans in searches:
             for span in spans:
-                if not prefer_unused or span not in self._used:
+                if not prefer_unused or span[0] not in used_starts:
                     return Match(span, status, 1.0)
                 fallback = fallback or Match(span, status, 1.0)
         return fallback

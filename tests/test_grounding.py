@@ -127,6 +127,15 @@ def test_repeated_phrase_takes_next_unused_occurrence() -> None:
     assert [(e.start, e.status) for e in found] == [(0, EXACT), (22, EXACT), (43, NORMALIZED)]
 
 
+def test_a_sentence_quoted_twice_gives_both_facts_the_whole_sentence() -> None:
+    # Tokenized text ends sentences with " .": its trimmed copy is no other occurrence.
+    text = "He left . The militants crossed from Pakistan . They fled ."
+    quote = "The militants crossed from Pakistan ."
+    found = locate_all(text, [quote, quote])
+    assert [(e.start, e.end) for e in found] == [(10, 47), (10, 47)]
+    assert all(text[e.start : e.end] == quote for e in found)
+
+
 def test_report_counts_and_rates_over_every_fact() -> None:
     text = "Alpha beta. Gamma delta."
     evidence = locate_all(text, ["Alpha beta", "GAMMA DELTA", "epsilon"])
