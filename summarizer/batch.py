@@ -117,6 +117,8 @@ class Batch:
     totals: BatchTotals = field(default_factory=BatchTotals)
 
     async def run(self, documents: Iterable[Document | ReadError]) -> BatchTotals:
+        if self.summarizer.window_cache is None:  # long documents resume at the window
+            self.summarizer.window_cache = self.store
         run_id = self.store.start_run(
             self.command, self.summarizer.endpoint.model, self.summarizer.prompt.hash
         )

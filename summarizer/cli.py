@@ -25,7 +25,7 @@ from summarizer.batch import (
     BatchTotals,
     concurrency_for,
 )
-from summarizer.config import RetryPolicy, Settings, StructuredMode
+from summarizer.config import LongSummary, RetryPolicy, Settings, StructuredMode
 from summarizer.documents import MAX_CHARS, Document, ReadError, iter_documents
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
@@ -36,7 +36,7 @@ from summarizer.progress import open_progress
 from summarizer.prompting import PromptError
 from summarizer.redaction import redact_argv
 from summarizer.schemas import FailedDocument
-from summarizer.store import Store, StoreError, default_store_path
+from summarizer.store import LazyStore, Store, StoreError, default_store_path
 from summarizer.writers import JsonLinesWriter, OutputFormat, open_writer, render_digest
 from summarizer.writers.files import OutputError, check_output, output_stream, saving_texts
 
@@ -121,6 +121,22 @@ FreeQuotesOpt = Annotated[
         "--free-quotes",
         help="Let the model write quotes freely instead of choosing the article's sentences "
         "(for servers that refuse long enums).",
+    ),
+]
+ContextTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=512,
+        help="Tokens the model reads and writes per request; a longer document is read in "
+        "overlapping windows. \\[default: the embedded engine's 8192, a known OpenAI model's "
+        "context, else 8192]",
+    ),
+]
+LongSummaryOpt = Annotated[
+    LongSummary | None,
+    typer.Option(
+        help="A long document's headline and summary: written from its windows' summaries "
+        "or its facts' evidence, or the first window's. \\[default: windows]"
     ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
@@ -258,8 +274,19 @@ def summarize(
     reask_unsupported: ReaskUnsupportedOpt = False,
     free_quotes: FreeQuotesOpt = False,
     language: LanguageOpt = None,
+    context_tokens: ContextTokensOpt = None,
+    long_summary: LongSummaryOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
+    store_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="SQLite store keeping a long document's windows as they are read, so that a "
+            "re-run resumes.",
+            show_default=False,
+        ),
+    ] = None,
     record: Annotated[
         Path | None, typer.Option(help="Record the model calls into this cassette.")
     ] = None,
@@ -288,10 +315,15 @@ def summarize(
             reask_unsupported=reask_unsupported or None,
             sentence_quotes=False if free_quotes else None,
             language=language,
+            context_tokens=context_tokens,
+            long_summary=long_summary,
             record_cassette=record,
             replay_cassette=replay,
         )
     )
+    # Recording, every call is made (none answered from a store) unless a store is named.
+    if store_path is not None or record is None:
+        summarizer.window_cache = LazyStore(store_path or default_store_path())
     _check_output(output)
     with _fatal_errors(), output_stream(output) as stream:
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
@@ -361,6 +393,8 @@ def batch(
     reask_unsupported: ReaskUnsupportedOpt = False,
     free_quotes: FreeQuotesOpt = False,
     language: LanguageOpt = None,
+    context_tokens: ContextTokensOpt = None,
+    long_summary: LongSummaryOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
     verbose: VerboseOpt = False,
@@ -384,6 +418,8 @@ def batch(
         reask_unsupported=reask_unsupported or None,
         sentence_quotes=False if free_quotes else None,
         language=language,
+        context_tokens=context_tokens,
+        long_summary=long_summary,
     )
     settings, in_flight = _batch_settings(settings, concurrency)
     local = select_endpoint(settings).provider == "local"
@@ -446,6 +482,8 @@ def eval_command(
     prompts_dir: PromptsDirOpt = None,
     timeout: TimeoutOpt = None,
     retries: RetriesOpt = None,
+    context_tokens: ContextTokensOpt = None,
+    long_summary: LongSummaryOpt = None,
     record: Annotated[Path | None, typer.Option(help="Record the model calls.")] = None,
     replay: Annotated[Path | None, typer.Option(help="Replay model calls (offline).")] = None,
     verbose: VerboseOpt = False,
@@ -469,6 +507,8 @@ def eval_command(
         prompts_dir=prompts_dir,
         request_timeout_s=timeout,
         retries=retries,
+        context_tokens=context_tokens,
+        long_summary=long_summary,
         record_cassette=record,
         replay_cassette=replay,
     )

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Literal
 
 StructuredMode = Literal["json_schema", "tools", "json"]
+# A long document's headline and summary: written from its windows' summaries or from its
+# facts' evidence sentences (one more request), or the first window's.
+LongSummary = Literal["windows", "facts", "first"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class Settings:
     prompt_name: str = "default"
     language: str | None = None
     prompts_dir: Path | None = None
+    # Tokens the model reads and writes per request; a longer document is read in windows.
+    # None: the embedded engine's slot, a known model's context, else 8192.
+    context_tokens: int | None = None
+    long_summary: LongSummary = "windows"
     # Embedded engine
     context_per_slot: int = 8192
     parallel_slots: int = 1

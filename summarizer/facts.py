@@ -115,11 +115,12 @@ def annotate(
         for number, (fact, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
     ]
     if layout is not None:
-        facts = [_placed(fact, layout) for fact in facts]
+        facts = [place(fact, layout) for fact in facts]
     return Annotated(facts=facts, entities=entities)
 
 
-def _placed(fact: Fact, layout: Layout) -> Fact:
+def place(fact: Fact, layout: Layout) -> Fact:
+    """The fact with the PDF page or Word paragraph its evidence starts in."""
     if fact.evidence.start is None:
         return fact
     part = layout.part_at(fact.evidence.start)
@@ -218,12 +219,17 @@ class _Article:
         return sorted(found.values(), key=lambda e: -e.mentions)
 
     def mentions(self, name: str, kind: EntityType) -> int:
-        count = len(name_pattern(name).findall(self.text))
-        if kind == EntityType.PERSON and count:
-            surname = name.split()[-1]
-            if len(surname) > 2 and surname[0].isupper():
-                count = max(count, len(name_pattern(surname).findall(self.text)))
-        return count
+        return mentions_in(self.text, name, kind)
+
+
+def mentions_in(text: str, name: str, kind: EntityType) -> int:
+    """Times `name` occurs in `text`; for a person, their surname alone too."""
+    count = len(name_pattern(name).findall(text))
+    if kind == EntityType.PERSON and count:
+        surname = name.split()[-1]
+        if len(surname) > 2 and surname[0].isupper():
+            count = max(count, len(name_pattern(surname).findall(text)))
+    return count
 
 
 def _unlocated(fact_id: str, statement: str, evidence: Evidence) -> Fact:

@@ -57,7 +57,7 @@ _KEPT = np.ones(0x10000, dtype=bool)
 _KEPT[[ord(c) for c in _IGNORED]] = False
 _KEPT[[c for c in range(0x10000) if chr(c).isspace()]] = False
 # Stripped from the ends of a quote: models wrap quotes in quote marks or end them with a period.
-_QUOTE_TRIM = " \t\r\n\"'.,;:\u2018\u2019\u201c\u201d"
+QUOTE_TRIM = " \t\r\n\"'.,;:\u2018\u2019\u201c\u201d"
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\.\s*\.\s*\.|\u2026)\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])|(?<=[。！？])")
 
@@ -203,13 +203,13 @@ class Locator:
         return fallback
 
     def _exact_spans(self, quote: str, from_offset: int) -> Iterator[Span]:
-        for candidate in dict.fromkeys((quote, quote.strip(_QUOTE_TRIM))):
+        for candidate in dict.fromkeys((quote, quote.strip(QUOTE_TRIM))):
             if candidate:
                 for start in _occurrences(self.text, candidate, from_offset):
                     yield start, start + len(candidate)
 
     def _normalized_spans(self, quote: str, from_offset: int) -> Iterator[Span]:
-        needle = normalize(quote.strip(_QUOTE_TRIM)).text
+        needle = normalize(quote.strip(QUOTE_TRIM)).text
         if not needle:
             return
         hay = self.normalized
@@ -230,7 +230,7 @@ class Locator:
         return low
 
     def _fuzzy(self, quote: str, from_offset: int) -> Match | None:
-        needle = normalize(quote.strip(_QUOTE_TRIM)).text
+        needle = normalize(quote.strip(QUOTE_TRIM)).text
         base = self._normalized_index(from_offset)
         hay = self.normalized.text
         if len(needle) < min_fuzzy_chars(needle) or len(needle) > len(hay) - base:
@@ -287,9 +287,9 @@ class Locator:
         The evidence is the span covering all parts, marked fuzzy, since the source text
         between the parts is not in the quote.
         """
-        trimmed = quote.strip(_QUOTE_TRIM)
+        trimmed = quote.strip(QUOTE_TRIM)
         splitter = _ELLIPSIS if _ELLIPSIS.search(trimmed) else _SENTENCE_END
-        parts = [p for p in splitter.split(trimmed) if p.strip(_QUOTE_TRIM)]
+        parts = [p for p in splitter.split(trimmed) if p.strip(QUOTE_TRIM)]
         shortest = PART_MIN_CHARS // 2 if is_unspaced(trimmed) else PART_MIN_CHARS
         if len(parts) < 2 or any(len(normalize(p).text) < shortest for p in parts):
             return None

@@ -8,11 +8,11 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from types import TracebackType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
@@ -25,12 +25,13 @@ from summarizer.llm.client import Completion, LLMClient, LLMError
 from summarizer.llm.engine import EngineError, open_local_engine
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.model_store import ModelError
-from summarizer.llm.providers import Endpoint, select_endpoint
+from summarizer.llm.providers import Endpoint, context_tokens, select_endpoint
 from summarizer.llm.recording import CassetteError, is_replay_miss, open_cassette
-from summarizer.prompting import PromptError, PromptSet, load_prompt_set
+from summarizer.prompting import PromptError, PromptSet, fence, load_prompt_set
 from summarizer.schemas import (
     GROUNDING_CHECK,
     MAX_SENTENCE_CHARS,
+    MAX_SUMMARY_SENTENCES,
     SCHEMA_VERSION,
     DocumentResult,
     Extraction,
@@ -40,10 +41,21 @@ from summarizer.schemas import (
     PromptInfo,
     Summary,
     SupportVerdict,
+    Synopsis,
+    TextWindow,
     Usage,
 )
 from summarizer.store import RequestKey, params_json
 from summarizer.text import sentences
+from summarizer.windows import (
+    WINDOW_READ_TOKENS,
+    Window,
+    estimate_tokens,
+    merge_entities,
+    merge_facts,
+    split_windows,
+    window_document,
+)
 from summarizer.writing_systems import in_scripts, language_scripts, scripts_of
 
 logger = logging.getLogger(__name__)
@@ -52,6 +64,19 @@ Outcome = DocumentResult | FailedDocument
 # Documents in a row that could not reach the endpoint before the others stop trying.
 UNREACHABLE_LIMIT = 3
 M = TypeVar("M", bound=BaseModel)
+SYNOPSIS_PROMPT = "synopsis"
+# Tokens kept free beyond the estimates: the chat template's own tokens.
+CONTEXT_MARGIN = 64
+# Windows of one document in flight on a remote endpoint (the embedded engine: its slots).
+REMOTE_WINDOWS_IN_FLIGHT = 4
+
+
+class WindowCache(Protocol):
+    """Where the windows of long documents are kept as they are read (the store)."""
+
+    def cached_window(self, key: str) -> DocumentResult | None: ...
+
+    def save_window(self, key: str, result: DocumentResult) -> None: ...
 
 
 class CircuitBreaker:
@@ -90,12 +115,20 @@ class Summarizer:
     Documents may be summarized concurrently.
     """
 
-    def __init__(self, settings: Settings, limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        limiter: RateLimiter | None = None,
+        window_cache: WindowCache | None = None,
+    ) -> None:
         self.settings = settings
         # Always one: a 429 pauses every request of the run, with or without --rpm/--tpm.
         self.limiter = limiter or RateLimiter()
         self.prompt: PromptSet = load_prompt_set(settings.prompt_name, settings.prompts_dir)
+        self.synopsis_prompt: PromptSet = _synopsis_prompt(settings)
         self.endpoint: Endpoint = select_endpoint(settings)
+        self.window_cache = window_cache
+        self._windows_in_flight: asyncio.Semaphore | None = None
         self._stack = AsyncExitStack()
         self._client: LLMClient | None = None
         self._connecting = asyncio.Lock()
@@ -140,6 +173,7 @@ class Summarizer:
                 "strict": s.strict,
                 "sentence_quotes": s.sentence_quotes,
             }
+            | self._window_params(document)
         )
         key = hashlib.sha256(f"{document.sha256}\0{SCHEMA_VERSION}\0{params}".encode())
         return RequestKey(
@@ -151,7 +185,43 @@ class Summarizer:
             key=key.hexdigest(),
         )
 
+    def window_tokens(self) -> int:
+        """Tokens of article text one request can read: the context, less the prompt's own
+        text, the answer's tokens and a margin."""
+        empty = Document(id="", source="", text="")
+        prompt = "".join(
+            str(m["content"]) for m in self.prompt.render(empty, self.settings.language)
+        )
+        spare = self.settings.max_output_tokens + estimate_tokens(prompt) + CONTEXT_MARGIN
+        return max(context_tokens(self.settings, self.endpoint) - spare, 1)
+
+    def windows(self, document: Document) -> list[Window]:
+        """The parts the document is read in: itself alone if it fits the context (as it
+        always was), else windows of what the model reads well, within the context."""
+        budget = self.window_tokens()
+        if estimate_tokens(document.text) <= budget:
+            return [Window(0, len(document.text))]
+        return split_windows(document.text, min(budget, WINDOW_READ_TOKENS))
+
+    def _window_params(self, document: Document) -> dict[str, object]:
+        """What else determines a long document's outcome; nothing for a short one, whose
+        key is what it always was."""
+        windows = self.windows(document)
+        if len(windows) == 1:
+            return {}
+        return {
+            "windows": [[w.start, w.end] for w in windows],
+            "long_summary": self.settings.long_summary,
+            "synopsis_prompt": self.synopsis_prompt.hash,
+        }
+
     async def summarize(self, document: Document) -> Outcome:
+        windows = self.windows(document)
+        if len(windows) > 1:
+            return await self._summarize_windows(document, windows)
+        return await self._summarize_whole(document)
+
+    async def _summarize_whole(self, document: Document) -> Outcome:
         started = time.monotonic()
         check = GroundingCheck(
             document.text,
@@ -188,15 +258,155 @@ class Summarizer:
         return build_result(document, completion, self, check, time.monotonic() - started)
 
     def response_model(self, document: Document) -> type[Extraction]:
+        return self.in_document_scripts(document, Extraction)
+
+    def in_document_scripts(self, document: Document, model: type[M]) -> type[M]:
         """What the model fills in for this document: only in the scripts it is written in,
         and those of --language."""
         scripts = scripts_of(document.text)
         if self.settings.language:
             extra = language_scripts(self.settings.language)
             if extra is None:  # a language we cannot place: no restriction rather than a wrong one
-                return Extraction
+                return model
             scripts |= extra
-        return in_scripts(Extraction, scripts)
+        return in_scripts(model, scripts)
+
+    # ---- documents longer than the context ---------------------------------------------
+
+    async def _summarize_windows(self, document: Document, windows: list[Window]) -> Outcome:
+        """Each window read like a short document (and kept, so that a re-run resumes at
+        the window), the facts put together with offsets into the whole text, and the
+        headline and summary written from the windows' summaries or the facts."""
+        started = time.monotonic()
+        count = len(windows)
+        logger.info(
+            "%s: %d characters, over the model's context: reading it in %d windows",
+            document.source,
+            len(document.text),
+            count,
+        )
+        in_flight = self._window_slots()
+        progress = _WindowProgress(document.source, count)
+
+        async def read(number: int, window: Window) -> Outcome:
+            async with in_flight:
+                outcome = await self._window(window_document(document, window, number, count))
+            progress.done(number, outcome)
+            return outcome
+
+        outcomes = await asyncio.gather(*(read(n, w) for n, w in enumerate(windows, 1)))
+        results = [o for o in outcomes if isinstance(o, DocumentResult)]
+        usage = _total_usage(outcomes)
+        failed = next((o for o in outcomes if isinstance(o, FailedDocument)), None)
+        if failed is not None:
+            number = outcomes.index(failed) + 1
+            return FailedDocument(
+                id=document.id,
+                source=document.source,
+                error=f"window {number} of {count}: {failed.error}",
+                usage=usage,
+            )
+        return await self._merged(document, windows, results, usage, started)
+
+    async def _window(self, window: Document) -> Outcome:
+        key = self.request_key(window).key
+        if self.window_cache is not None and (hit := self.window_cache.cached_window(key)):
+            return hit
+        outcome = await self._summarize_whole(window)
+        if self.window_cache is not None and isinstance(outcome, DocumentResult):
+            self.window_cache.save_window(key, outcome)
+        return outcome
+
+    def _window_slots(self) -> asyncio.Semaphore:
+        """Windows in flight across the run (every long document of a batch shares them):
+        on the embedded engine as many as it has slots, so that none waits out its
+        timeout in the engine's queue."""
+        if self._windows_in_flight is None:
+            local = self.endpoint.provider == "local"
+            slots = max(self.settings.parallel_slots, 1) if local else REMOTE_WINDOWS_IN_FLIGHT
+            self._windows_in_flight = asyncio.Semaphore(slots)
+        return self._windows_in_flight
+
+    async def _merged(
+        self,
+        document: Document,
+        windows: list[Window],
+        results: list[DocumentResult],
+        usage: Usage,
+        started: float,
+    ) -> DocumentResult:
+        facts = merge_facts(
+            [(w, r.facts) for w, r in zip(windows, results, strict=True)], document.layout
+        )
+        synopsis, synopsis_usage, seconds = await self._synopsis(document, results, facts)
+        usage = _added(usage, synopsis_usage)
+        first = results[0]
+        evidence = [f.evidence for f in facts]
+        return first.model_copy(
+            update={
+                "id": document.id,
+                "source": document.source,
+                "sha256": document.sha256,
+                "url": document.url,
+                "fetched_at": document.fetched_at,
+                "summary": Summary(
+                    headline=synopsis.headline.strip(),
+                    text=summary_text(synopsis.summary),
+                    key_points=[f.statement for f in facts if f.evidence.support == SUPPORTED],
+                ),
+                "facts": facts,
+                "entities": merge_entities([r.entities for r in results], document.text),
+                "grounding": report(
+                    evidence,
+                    reasks=sum(r.grounding.reasks for r in results),
+                    dropped=sum(r.grounding.dropped for r in results),
+                ),
+                "usage": usage,
+                "elapsed_s": round(time.monotonic() - started, 2),
+                "model_seconds": _seconds([*(r.model_seconds for r in results), seconds]),
+                "windows": [
+                    TextWindow(start=w.start, end=w.end, facts=len(r.facts))
+                    for w, r in zip(windows, results, strict=True)
+                ],
+            }
+        )
+
+    async def _synopsis(
+        self, document: Document, results: list[DocumentResult], facts: Sequence[Fact]
+    ) -> tuple[Synopsis, Usage, float | None]:
+        """The whole document's headline and summary: the first window's, or written in
+        one more request. If that fails, the first window's stand, with a warning: the
+        facts are the larger part of the work, and every window is kept."""
+        first = results[0].summary
+        if self.settings.long_summary == "first":
+            return Synopsis(headline=first.headline, summary=[first.text]), Usage(), None
+        notes = self._notes(results, facts)
+        messages = self.synopsis_prompt.render_with(
+            {
+                "notes": notes,
+                "title": document.title,
+                "language": self.settings.language,
+                "fence": fence(document),
+                "max_summary_sentences": MAX_SUMMARY_SENTENCES,
+            }
+        )
+        try:
+            completion = await self.extract(messages, self.in_document_scripts(document, Synopsis))
+        except (LLMError, EngineError, ModelError) as exc:
+            logger.warning(
+                "%s: the summary of the whole could not be written (%s); the first window's stands",
+                document.source,
+                exc,
+            )
+            return Synopsis(headline=first.headline, summary=[first.text]), Usage(), None
+        return completion.value, completion.usage, completion.model_seconds
+
+    def _notes(self, results: list[DocumentResult], facts: Sequence[Fact]) -> list[str]:
+        if self.settings.long_summary == "facts":
+            notes = [f.evidence.quote for f in facts if f.evidence.start is not None]
+        else:
+            notes = [f"{r.summary.headline}: {r.summary.text}" for r in results]
+        return fit_notes(notes, self.window_tokens())
 
     async def extract(
         self, messages: list[ChatCompletionMessageParam], response_model: type[M]
@@ -237,6 +447,65 @@ class Summarizer:
         client = LLMClient(endpoint, self.settings, self.limiter)
         self._stack.push_async_callback(client.close)
         return client
+
+
+class _WindowProgress:
+    """Progress through a long document's windows, on the log (stderr)."""
+
+    def __init__(self, source: str, count: int) -> None:
+        self.source = source
+        self.count = count
+        self.finished = 0
+
+    def done(self, number: int, outcome: Outcome) -> None:
+        self.finished += 1
+        if isinstance(outcome, FailedDocument):
+            what = f"failed: {outcome.error}"
+        else:
+            what = f"{len(outcome.facts)} facts"
+        logger.info(
+            "%s: window %d of %d read (%s); %d of %d done",
+            self.source,
+            number,
+            self.count,
+            what,
+            self.finished,
+            self.count,
+        )
+
+
+def fit_notes(notes: list[str], max_tokens: int) -> list[str]:
+    """As many notes as fit, spread evenly over the document when not all do."""
+    kept = notes
+    while len(kept) > 1 and estimate_tokens("\n".join(kept)) > max_tokens:
+        kept = kept[::2]
+    return kept
+
+
+def _synopsis_prompt(settings: Settings) -> PromptSet:
+    own = settings.prompts_dir  # a user's own synopsis prompt wins
+    has_own = own is not None and (own / SYNOPSIS_PROMPT).is_dir()
+    return load_prompt_set(SYNOPSIS_PROMPT, own if has_own else None)
+
+
+def _total_usage(outcomes: Iterable[Outcome]) -> Usage:
+    usage = Usage()
+    for outcome in outcomes:
+        usage = _added(usage, outcome.usage)
+    return usage
+
+
+def _added(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        completion_tokens=a.completion_tokens + b.completion_tokens,
+        total_tokens=a.total_tokens + b.total_tokens,
+    )
+
+
+def _seconds(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known), 2) if known else None
 
 
 def build_result(

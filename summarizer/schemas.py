@@ -106,17 +106,14 @@ GROUNDING_ERROR = "grounding"
 GROUNDING_CHECK: ContextVar[QuoteCheck | None] = ContextVar("grounding_check", default=None)
 
 
-class Extraction(BaseModel):
-    """The whole answer for one article."""
+class Synopsis(BaseModel):
+    """A headline and a summary: of a long document, written from its windows' (the first
+    fields of every Extraction)."""
 
     headline: str = Field(max_length=MAX_HEADLINE_CHARS)
     summary: list[Annotated[str, StringConstraints(max_length=MAX_SENTENCE_CHARS)]] = Field(
         min_length=1, max_length=MAX_SUMMARY_SENTENCES, description="Sentences"
     )
-    facts: list[ExtractedFact] = Field(min_length=MIN_FACTS, max_length=MAX_FACTS)
-    people: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
-    organizations: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
-    places: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
 
     @field_validator("summary")
     @classmethod
@@ -124,6 +121,15 @@ class Extraction(BaseModel):
         if not any(sentence.strip() for sentence in value):
             raise ValueError("must hold at least one sentence")
         return value
+
+
+class Extraction(Synopsis):
+    """The whole answer for one article."""
+
+    facts: list[ExtractedFact] = Field(min_length=MIN_FACTS, max_length=MAX_FACTS)
+    people: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
+    organizations: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
+    places: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
 
     def names(self) -> dict[EntityType, list[str]]:
         return {
@@ -258,6 +264,12 @@ class GroundingReport(BaseModel):
     dropped: int = Field(default=0, description="Facts dropped by --strict")
 
 
+class TextWindow(BaseModel):
+    start: int
+    end: int
+    facts: int = Field(description="Facts the model found in it, before de-duplication")
+
+
 class DocumentResult(BaseModel):
     model_config = ConfigDict(use_enum_values=True)
 
@@ -280,6 +292,12 @@ class DocumentResult(BaseModel):
     model_seconds: float | None = Field(
         default=None,
         description="Seconds the model spent on the last answer, as the server reports them",
+    )
+    # Only for a document longer than the model's context; absent from the others' output.
+    windows: list[TextWindow] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The parts of the text read one request each, in order",
     )
 
 

@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS outcomes (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outcomes_doc ON outcomes (doc_id);
+CREATE TABLE IF NOT EXISTS windows (
+    cache_key TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -167,6 +173,24 @@ class Store:
                 ),
             )
 
+    def cached_window(self, key: str) -> DocumentResult | None:
+        """A window of a long document, read in an earlier run (summarizer.windows)."""
+        try:
+            row = self._db.execute(
+                "SELECT outcome FROM windows WHERE cache_key = ?", (key,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
+        return DocumentResult.model_validate_json(row[0]) if row else None
+
+    def save_window(self, key: str, result: DocumentResult) -> None:
+        """Each window as soon as it is read: a run stopped half way resumes at the window."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?)",
+                (key, result.id, result.model_dump_json(), time.time()),
+            )
+
     def start_run(self, command: str, model: str, prompt_hash: str) -> int:
         with self._transaction():
             cursor = self._db.execute(
@@ -208,6 +232,26 @@ class Store:
             return int(self._db.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0])
         query = "SELECT COUNT(*) FROM outcomes WHERE status = ?"
         return int(self._db.execute(query, (status,)).fetchone()[0])
+
+
+class LazyStore:
+    """The store, opened when first asked: `summarize` keeps only long documents' windows
+    there, and a run of short ones never opens it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._store: Store | None = None
+
+    def _opened(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.path)
+        return self._store
+
+    def cached_window(self, key: str) -> DocumentResult | None:
+        return self._opened().cached_window(key)
+
+    def save_window(self, key: str, result: DocumentResult) -> None:
+        self._opened().save_window(key, result)
 
 
 class _Transaction:

@@ -16,6 +16,17 @@ REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
 # llama.cpp ignores the key, but the SDK insists on one.
 PLACEHOLDER_KEY = "not-needed"
 
+# Context windows of OpenAI's models, by name prefix; any other server's model is assumed
+# to read 8,192 tokens unless --context-tokens says more.
+_OPENAI_CONTEXT = {
+    "gpt-4o": 128_000,
+    "gpt-4.1": 1_000_000,
+    "gpt-5": 400_000,
+    "o3": 200_000,
+    "o4": 200_000,
+}
+DEFAULT_CONTEXT = 8192
+
 ProviderKind = Literal["openai", "openai-compatible", "local"]
 
 
@@ -72,3 +83,16 @@ def select_endpoint(settings: Settings) -> Endpoint:
 
 def local_model_name(settings: Settings) -> str:
     return settings.model_path.stem if settings.model_path else MODEL_NAME
+
+
+def context_tokens(settings: Settings, endpoint: Endpoint) -> int:
+    """Tokens one request may take, prompt and answer together."""
+    if settings.context_tokens:
+        return settings.context_tokens
+    if endpoint.provider == "local":
+        return settings.context_per_slot
+    if endpoint.provider == "openai":
+        for prefix, tokens in _OPENAI_CONTEXT.items():
+            if endpoint.model.startswith(prefix):
+                return tokens
+    return DEFAULT_CONTEXT

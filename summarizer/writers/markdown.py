@@ -29,8 +29,14 @@ def _provenance(result: DocumentResult) -> str:
     return (
         f"*{result.source} · {result.model} ({result.provider}) · prompt "
         f"{result.prompt.name}@{result.prompt.hash[:8]} · {usage.prompt_tokens} + "
-        f"{usage.completion_tokens} tokens · {_time(result)}*"
+        f"{usage.completion_tokens} tokens · {_time(result)}{_windows(result)}*"
     )
+
+
+def _windows(result: DocumentResult) -> str:
+    if not result.windows:
+        return ""
+    return f" · read in {len(result.windows)} windows"
 
 
 def _time(result: DocumentResult) -> str:

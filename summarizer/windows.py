@@ -1,0 +1,228 @@
+"""Documents longer than the model's context: split into overlapping windows of whole
+sentences, each read like a short document, and what the model found in each put back
+together as one result whose offsets index the whole text.
+
+Local models cut an over-long prompt silently, or refuse it; a window is sized from the
+context left once the prompt's own text and the answer are set aside, so it always fits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from summarizer.documents import Document, Layout
+from summarizer.facts import mentions_in, place, title_before
+from summarizer.schemas import (
+    Entity,
+    EntityType,
+    Fact,
+    SupportVerdict,
+)
+from summarizer.text import sentences
+
+# Characters per token, conservatively (SummEval dev on Qwen2.5: English prompts ran 3.9 to
+# 4.6 characters a token). Scripts without spaces take about a token a character.
+_LATIN_CHARS_PER_TOKEN = 3.5
+_OTHER_CHARS_PER_TOKEN = 2.5
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_LATIN = re.compile(r"[\u0000-\u024f\u2000-\u206f]")
+# Text of one window, at most, once a document needs windows at all: about an article's
+# length. The prompt asks for three or four facts, whatever it is given: measured on the
+# 150,000-character benchmark (benchmarks/long_document.py), a window of 5,000 tokens gave
+# its three facts from its first third, and windows of 2,000 tokens, each holding parts of
+# two or three stories, gave theirs from one story.
+WINDOW_READ_TOKENS = 1024
+# Of a window, what the next one reads again: a fact whose sentences straddle a boundary is
+# whole in one of the two.
+OVERLAP_SHARE = 0.1
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens `text` takes, over- rather than under-estimated: a window must fit."""
+    unspaced = len(_UNSPACED.findall(text))
+    latin = len(_LATIN.findall(text))
+    other = len(text) - unspaced - latin
+    return math.ceil(latin / _LATIN_CHARS_PER_TOKEN + other / _OTHER_CHARS_PER_TOKEN + unspaced)
+
+
+@dataclass(frozen=True)
+class Window:
+    """text[start:end] of the document, read as one request."""
+
+    start: int
+    end: int
+
+
+def split_windows(text: str, max_tokens: int, overlap_share: float = OVERLAP_SHARE) -> list[Window]:
+    """Windows of whole sentences of at most `max_tokens` each (a sentence longer than that
+    is cut between words), covering the text, each reading again the last sentences of the
+    one before. Balanced: ten windows' worth of text gives ten windows of similar size, not
+    nine full ones and a scrap."""
+    if estimate_tokens(text) <= max_tokens:
+        return [Window(0, len(text))]
+    pieces = _pieces(text, max_tokens)
+    costs = [estimate_tokens(text[start:end]) for start, end in pieces]
+    total = sum(costs)
+    overlap = int(max_tokens * overlap_share)
+    # Windows fall short of full by up to a sentence: plan them 90% full.
+    count = math.ceil((total - overlap) / (0.9 * (max_tokens - overlap)))
+    windows: list[Window] = []
+    first = 0
+    while first < len(pieces):
+        # What is left, shared among the windows left: sentences are not cut to measure,
+        # so each window falls a little short and the share is taken again each time.
+        left = max(count - len(windows), 1)
+        rest = sum(costs[first:])
+        target = min(max_tokens, math.ceil((rest - overlap) / left) + overlap)
+        last, used = first, costs[first]
+        while last + 1 < len(pieces) and used + costs[last + 1] <= target:
+            last += 1
+            used += costs[last]
+        windows.append(Window(pieces[first][0], pieces[last][1]))
+        if last + 1 == len(pieces):
+            break
+        first = _overlap_start(costs, first, last, overlap)
+    return windows
+
+
+def _overlap_start(costs: Sequence[int], first: int, last: int, overlap: int) -> int:
+    """Where the next window starts: far enough back to read `overlap` tokens again, at
+    least the last sentence, never at or before this window's start (every window moves
+    on)."""
+    start, reread = last + 1, 0
+    while start - 1 > first and (start > last or reread + costs[start - 1] <= overlap):
+        start -= 1
+        reread += costs[start]
+    return start
+
+
+def _pieces(text: str, max_tokens: int) -> list[tuple[int, int]]:
+    """Consecutive spans covering the text, each a sentence with the space after it; one
+    over `max_tokens` cut between words (or, in text without spaces, between characters)."""
+    starts = [s.start for s in sentences(text)] or [0]
+    starts[0] = 0
+    bounds = [*starts, len(text)]
+    pieces: list[tuple[int, int]] = []
+    for start, end in itertools.pairwise(bounds):
+        if end > start:
+            pieces.extend(_cut(text, start, end, max_tokens))
+    return pieces
+
+
+def _cut(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
+    if estimate_tokens(text[start:end]) <= max_tokens:
+        return [(start, end)]
+    # A token is at least one character: max_tokens characters always fit.
+    parts: list[tuple[int, int]] = []
+    while start < end:
+        stop = min(end, start + max_tokens)
+        while estimate_tokens(text[start:stop]) > max_tokens:
+            stop = start + (stop - start) * 9 // 10
+        if stop < end:
+            space = text.rfind(" ", start + 1, stop)
+            stop = space + 1 if space > start else stop
+        parts.append((start, stop))
+        start = stop
+    return parts
+
+
+def window_document(document: Document, window: Window, number: int, count: int) -> Document:
+    """A window as a document of its own: what the model reads, and its cache key."""
+    return Document(
+        id=f"{document.id}#window-{number}-of-{count}",
+        source=f"{document.source} (window {number} of {count})",
+        text=document.text[window.start : window.end],
+        title=document.title,
+        url=document.url,
+        date=document.date,
+    )
+
+
+# ---- one result from the windows' ----------------------------------------------------------
+
+
+_SUPPORT_RANK = {
+    SupportVerdict.SUPPORTED: 0,
+    SupportVerdict.PARTIAL: 1,
+    SupportVerdict.UNSUPPORTED: 2,
+}
+
+
+def merge_facts(
+    found: Sequence[tuple[Window, Sequence[Fact]]], layout: Layout | None = None
+) -> list[Fact]:
+    """Every window's facts with offsets into the whole text, in the order of the text. Of
+    two facts from different windows that rest on the same sentence (read twice where the
+    windows overlap) or say the same thing, the better supported one is kept. Ids are
+    renumbered f1, f2, ..."""
+    located: list[tuple[int, Fact]] = []
+    unlocated: list[Fact] = []
+    for number, (window, facts) in enumerate(found):
+        for fact in facts:
+            shifted = shift(fact, window.start)
+            if shifted.evidence.start is None:
+                unlocated.append(shifted)
+            else:
+                located.append((number, shifted))
+    located.sort(key=lambda item: (item[1].evidence.start, _SUPPORT_RANK[item[1].evidence.support]))
+    kept: list[tuple[int, Fact]] = []
+    for number, fact in located:
+        twin = next((i for i, (n, k) in enumerate(kept) if _same_fact(n, k, number, fact)), None)
+        if twin is None:
+            kept.append((number, fact))
+        elif _SUPPORT_RANK[fact.evidence.support] < _SUPPORT_RANK[kept[twin][1].evidence.support]:
+            kept[twin] = (number, fact)
+    facts = [fact for _, fact in kept]
+    statements = {_normal(f.statement) for f in facts}
+    facts += [f for f in unlocated if _normal(f.statement) not in statements]
+    if layout is not None:
+        facts = [place(f, layout) for f in facts]
+    return [f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(facts, 1)]
+
+
+def shift(fact: Fact, offset: int) -> Fact:
+    evidence = fact.evidence
+    if evidence.start is None or evidence.end is None:
+        return fact
+    moved = evidence.model_copy(
+        update={"start": evidence.start + offset, "end": evidence.end + offset}
+    )
+    return fact.model_copy(update={"evidence": moved})
+
+
+def _same_fact(window_a: int, a: Fact, window_b: int, b: Fact) -> bool:
+    if _normal(a.statement) == _normal(b.statement):
+        return True
+    if window_a == window_b:  # two facts the model drew from one sentence: both stand
+        return False
+    return _overlap(a, b)
+
+
+def _overlap(a: Fact, b: Fact) -> bool:
+    ea, eb = a.evidence, b.evidence
+    assert ea.start is not None and ea.end is not None
+    assert eb.start is not None and eb.end is not None
+    return ea.start < eb.end and eb.start < ea.end
+
+
+def _normal(statement: str) -> str:
+    return " ".join(re.findall(r"\w+", statement.casefold()))
+
+
+def merge_entities(found: Sequence[Sequence[Entity]], text: str) -> list[Entity]:
+    """The names any window listed, once each, counted in the whole text, most mentioned
+    first."""
+    merged: dict[str, Entity] = {}
+    for entities in found:
+        for entity in entities:
+            key = entity.name.casefold()
+            if key in merged:
+                continue
+            role = title_before(text, entity.name) if entity.type == EntityType.PERSON else None
+            mentions = mentions_in(text, entity.name, entity.type)
+            merged[key] = entity.model_copy(update={"mentions": mentions, "role": role})
+    return sorted(merged.values(), key=lambda e: -e.mentions)
