@@ -132,7 +132,7 @@ def main() -> int:
     print(
         f"text: {len(text):,} characters; planted article at {offset:,} ({offset / len(text):.1%})"
     )
-    print(f"window budget: {summarizer.window_tokens():,} tokens of text")
+    print(f"window budget: {summarizer.window_tokens:,} tokens of text")
     print(f"windows: {len(windows)}: " + ", ".join(f"{w.start:,}-{w.end:,}" for w in windows))
     if result is None:
         print(f"FAILED: {error}")

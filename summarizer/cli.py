@@ -10,7 +10,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Literal, TextIO
 
@@ -321,11 +321,13 @@ def summarize(
             replay_cassette=replay,
         )
     )
-    # Recording, every call is made (none answered from a store) unless a store is named.
-    if store_path is not None or record is None:
-        summarizer.window_cache = LazyStore(store_path or default_store_path())
     _check_output(output)
-    with _fatal_errors(), output_stream(output) as stream:
+    with _fatal_errors(), ExitStack() as stack:
+        # Recording, every call is made (none answered from a store) unless one is named.
+        if store_path is not None or record is None:
+            windows = LazyStore(store_path or default_store_path())
+            summarizer.window_cache = stack.enter_context(closing(windows))
+        stream = stack.enter_context(output_stream(output))
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
         documents = _read(paths, max_chars, save_text)
         failures = asyncio.run(_summarize(documents, summarizer, chosen_format, stream))

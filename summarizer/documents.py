@@ -98,9 +98,13 @@ def decode_text(raw: bytes, source: str, max_chars: int = MAX_CHARS) -> str:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise ReadError(source, "file holds only whitespace")
+    check_length(source, text, max_chars)
+    return text
+
+
+def check_length(source: str, text: str, max_chars: int) -> None:
     if len(text) > max_chars:
         raise _too_long(source, f"{len(text):,} characters", max_chars)
-    return text
 
 
 def _too_long(source: str, size: str, max_chars: int) -> ReadError:
@@ -143,24 +147,24 @@ def read_path(path: str, doc_id: str | None = None, max_chars: int = MAX_CHARS) 
         raise ReadError(path, exc.strerror or str(exc)) from None
     convert = CONVERTED_SUFFIXES.get(file.suffix.lower())
     if convert is not None:
-        return _converted(convert, raw, path, doc_id or file.stem, max_chars)
+        return converted_document(convert, raw, path, doc_id or file.stem, max_chars)
     text = decode_text(raw, path, max_chars)
     if file.suffix.lower() in HTML_SUFFIXES:
         return html_document(text, path, doc_id or file.stem)
     return Document(id=doc_id or file.stem, source=path, text=text)
 
 
-def _converted(
-    convert: Callable[[bytes], Converted], raw: bytes, path: str, doc_id: str, max_chars: int
+def converted_document(
+    convert: Callable[[bytes], Converted], raw: bytes, source: str, doc_id: str, max_chars: int
 ) -> Document:
+    """A PDF or Word file (from disk or the web) as a document with its layout."""
     try:
         converted = convert(raw)
     except ConversionError as exc:
-        raise ReadError(path, str(exc)) from None
-    if len(converted.text) > max_chars:
-        raise _too_long(path, f"{len(converted.text):,} characters", max_chars)
+        raise ReadError(source, str(exc)) from None
+    check_length(source, converted.text, max_chars)
     layout = Layout(converted.kind, converted.starts)
-    return Document(id=doc_id, source=path, text=converted.text, layout=layout)
+    return Document(id=doc_id, source=source, text=converted.text, layout=layout)
 
 
 def _check_regular_file(file: Path, path: str) -> None:

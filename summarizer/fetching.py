@@ -16,8 +16,16 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from summarizer.converters import ConversionError, pdf_text
-from summarizer.documents import MAX_CHARS, Document, Layout, ReadError, decode_text, html_document
+from summarizer.converters import pdf_text
+from summarizer.documents import (
+    MAX_CHARS,
+    Document,
+    ReadError,
+    check_length,
+    converted_document,
+    decode_text,
+    html_document,
+)
 
 USER_AGENT = "summarizer/0.1 (article summarizer; +https://pypi.org/project/summarizer/)"
 TIMEOUT_S = 30.0
@@ -86,20 +94,15 @@ def _fetch(url: str, max_bytes: int, timeout_s: float) -> Fetched:
 def _document(url: str, fetched: Fetched, max_chars: int) -> Document:
     doc_id = url_id(fetched.url)
     if fetched.content_type in _PDF:
-        try:
-            converted = pdf_text(fetched.body)
-        except ConversionError as exc:
-            raise ReadError(url, str(exc)) from None
-        layout = Layout(converted.kind, converted.starts)
-        return Document(id=doc_id, source=url, text=converted.text, layout=layout)
+        return converted_document(pdf_text, fetched.body, url, doc_id, max_chars)
     if fetched.content_type in _HTML:
         html = fetched.body.decode(fetched.charset or "utf-8", errors="replace")
         document = html_document(html, url, doc_id)
-        if len(document.text) > max_chars:
-            raise ReadError(url, f"{len(document.text):,} characters, over the limit")
+        check_length(url, document.text, max_chars)
         return document
     if fetched.charset and fetched.charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
         text = fetched.body.decode(fetched.charset, errors="replace")
+        check_length(url, text, max_chars)
         return Document(id=doc_id, source=url, text=text)
     return Document(id=doc_id, source=url, text=decode_text(fetched.body, url, max_chars))
 

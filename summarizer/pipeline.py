@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
+from functools import cached_property
 from types import TracebackType
 from typing import Protocol, TypeVar
 
@@ -37,7 +38,6 @@ from summarizer.schemas import (
     Extraction,
     Fact,
     FailedDocument,
-    GroundingStatus,
     PromptInfo,
     Summary,
     SupportVerdict,
@@ -185,9 +185,11 @@ class Summarizer:
             key=key.hexdigest(),
         )
 
+    @cached_property
     def window_tokens(self) -> int:
         """Tokens of article text one request can read: the context, less the prompt's own
-        text, the answer's tokens and a margin."""
+        text, the answer's tokens and a margin. Fixed for the run, and asked for every
+        document (its cache key)."""
         empty = Document(id="", source="", text="")
         prompt = "".join(
             str(m["content"]) for m in self.prompt.render(empty, self.settings.language)
@@ -198,7 +200,7 @@ class Summarizer:
     def windows(self, document: Document) -> list[Window]:
         """The parts the document is read in: itself alone if it fits the context (as it
         always was), else windows of what the model reads well, within the context."""
-        budget = self.window_tokens()
+        budget = self.window_tokens
         if estimate_tokens(document.text) <= budget:
             return [Window(0, len(document.text))]
         return split_windows(document.text, min(budget, WINDOW_READ_TOKENS))
@@ -296,7 +298,7 @@ class Summarizer:
 
         outcomes = await asyncio.gather(*(read(n, w) for n, w in enumerate(windows, 1)))
         results = [o for o in outcomes if isinstance(o, DocumentResult)]
-        usage = _total_usage(outcomes)
+        usage = sum((o.usage for o in outcomes), Usage())
         failed = next((o for o in outcomes if isinstance(o, FailedDocument)), None)
         if failed is not None:
             number = outcomes.index(failed) + 1
@@ -339,7 +341,7 @@ class Summarizer:
             [(w, r.facts) for w, r in zip(windows, results, strict=True)], document.layout
         )
         synopsis, synopsis_usage, seconds = await self._synopsis(document, results, facts)
-        usage = _added(usage, synopsis_usage)
+        usage += synopsis_usage
         first = results[0]
         evidence = [f.evidence for f in facts]
         return first.model_copy(
@@ -406,7 +408,7 @@ class Summarizer:
             notes = [f.evidence.quote for f in facts if f.evidence.start is not None]
         else:
             notes = [f"{r.summary.headline}: {r.summary.text}" for r in results]
-        return fit_notes(notes, self.window_tokens())
+        return fit_notes(notes, self.window_tokens)
 
     async def extract(
         self, messages: list[ChatCompletionMessageParam], response_model: type[M]
@@ -488,21 +490,6 @@ def _synopsis_prompt(settings: Settings) -> PromptSet:
     return load_prompt_set(SYNOPSIS_PROMPT, own if has_own else None)
 
 
-def _total_usage(outcomes: Iterable[Outcome]) -> Usage:
-    usage = Usage()
-    for outcome in outcomes:
-        usage = _added(usage, outcome.usage)
-    return usage
-
-
-def _added(a: Usage, b: Usage) -> Usage:
-    return Usage(
-        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
-        completion_tokens=a.completion_tokens + b.completion_tokens,
-        total_tokens=a.total_tokens + b.total_tokens,
-    )
-
-
 def _seconds(values: Iterable[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return round(sum(known), 2) if known else None
@@ -521,7 +508,7 @@ def build_result(
     facts = annotated.facts
     dropped = 0
     if run.settings.strict:
-        facts = [f for f in facts if _well_founded(f)]
+        facts = [f for f in facts if f.well_founded]
         dropped = len(annotated.facts) - len(facts)
         if dropped:
             logger.warning(
@@ -576,15 +563,6 @@ def summary_text(parts: list[str]) -> str:
         if part:
             kept.append(part)
     return " ".join(kept)
-
-
-def _well_founded(fact: Fact) -> bool:
-    """Kept by --strict: located, and not contradicted by its evidence."""
-    evidence = fact.evidence
-    return (
-        evidence.status != GroundingStatus.UNGROUNDED
-        and evidence.support != SupportVerdict.UNSUPPORTED
-    )
 
 
 def read_failure(error: ReadError) -> FailedDocument:

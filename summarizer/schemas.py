@@ -227,6 +227,15 @@ class Fact(BaseModel):
     where: list[str] = Field(default_factory=list, description="Places named")
     evidence: Evidence
 
+    @property
+    def well_founded(self) -> bool:
+        """Located, and not contradicted by its evidence: what --strict keeps and the digest
+        shows."""
+        return (
+            self.evidence.status != GroundingStatus.UNGROUNDED
+            and self.evidence.support != SupportVerdict.UNSUPPORTED
+        )
+
 
 class Summary(BaseModel):
     headline: str
@@ -245,6 +254,13 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
 
 
 class PromptInfo(BaseModel):

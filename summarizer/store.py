@@ -138,13 +138,9 @@ class Store:
 
     def cached(self, key: str) -> Outcome | None:
         """A finished result for this key; failures are not cached, they are retried."""
-        try:
-            row = self._db.execute(
-                "SELECT outcome FROM outcomes WHERE cache_key = ? AND status = 'ok'", (key,)
-            ).fetchone()
-        except sqlite3.Error as exc:
-            raise store_error(self.path, exc) from None
-        return DocumentResult.model_validate_json(row[0]) if row else None
+        return self._result(
+            "SELECT outcome FROM outcomes WHERE cache_key = ? AND status = 'ok'", key
+        )
 
     def save(self, key: RequestKey, outcome: Outcome, cost_usd: float | None, run_id: int) -> None:
         usage = outcome.usage
@@ -175,10 +171,11 @@ class Store:
 
     def cached_window(self, key: str) -> DocumentResult | None:
         """A window of a long document, read in an earlier run (summarizer.windows)."""
+        return self._result("SELECT outcome FROM windows WHERE cache_key = ?", key)
+
+    def _result(self, query: str, key: str) -> DocumentResult | None:
         try:
-            row = self._db.execute(
-                "SELECT outcome FROM windows WHERE cache_key = ?", (key,)
-            ).fetchone()
+            row = self._db.execute(query, (key,)).fetchone()
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from None
         return DocumentResult.model_validate_json(row[0]) if row else None
@@ -252,6 +249,10 @@ class LazyStore:
 
     def save_window(self, key: str, result: DocumentResult) -> None:
         self._opened().save_window(key, result)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
 
 class _Transaction:

@@ -30,8 +30,10 @@ _SENTENCE_END = re.compile(
     r"|\n\s*\n|\n(?=\S)"
 )
 WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\d,.]*\d|\d")
-# Scripts written without spaces between words: their words are taken as character pairs.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+# Scripts written without spaces between words (kana, Han, hangul): their words are taken as
+# character pairs.
+UNSPACED_CHAR = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+_UNSPACED = re.compile(UNSPACED_CHAR + "+")
 _POSSESSIVE = re.compile(r"['’]s$")
 
 NUMBER_WORDS = {

@@ -22,13 +22,13 @@ from summarizer.schemas import (
     Fact,
     SupportVerdict,
 )
-from summarizer.text import sentences
+from summarizer.text import UNSPACED_CHAR, sentences
 
 # Characters per token, conservatively (SummEval dev on Qwen2.5: English prompts ran 3.9 to
 # 4.6 characters a token). Scripts without spaces take about a token a character.
 _LATIN_CHARS_PER_TOKEN = 3.5
 _OTHER_CHARS_PER_TOKEN = 2.5
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_UNSPACED = re.compile(UNSPACED_CHAR)
 _LATIN = re.compile(r"[\u0000-\u024f\u2000-\u206f]")
 # Text of one window, at most, once a document needs windows at all: about an article's
 # length. The prompt asks for three or four facts, whatever it is given: measured on the
@@ -66,7 +66,8 @@ def split_windows(text: str, max_tokens: int, overlap_share: float = OVERLAP_SHA
         return [Window(0, len(text))]
     pieces = _pieces(text, max_tokens)
     costs = [estimate_tokens(text[start:end]) for start, end in pieces]
-    total = sum(costs)
+    before = list(itertools.accumulate(costs, initial=0))  # before[i]: pieces 0..i-1
+    total = before[-1]
     overlap = int(max_tokens * overlap_share)
     # Windows fall short of full by up to a sentence: plan them 90% full.
     count = math.ceil((total - overlap) / (0.9 * (max_tokens - overlap)))
@@ -76,7 +77,7 @@ def split_windows(text: str, max_tokens: int, overlap_share: float = OVERLAP_SHA
         # What is left, shared among the windows left: sentences are not cut to measure,
         # so each window falls a little short and the share is taken again each time.
         left = max(count - len(windows), 1)
-        rest = sum(costs[first:])
+        rest = total - before[first]
         target = min(max_tokens, math.ceil((rest - overlap) / left) + overlap)
         last, used = first, costs[first]
         while last + 1 < len(pieces) and used + costs[last + 1] <= target:

@@ -125,11 +125,11 @@ def test_a_short_document_keeps_its_cache_key() -> None:
 
 def test_the_window_budget_follows_the_context_and_the_prompt() -> None:
     small, large = (Summarizer(Settings(context_tokens=n)) for n in (4096, 8192))
-    assert large.window_tokens() - small.window_tokens() == 4096
+    assert large.window_tokens - small.window_tokens == 4096
     longer_answers = Summarizer(Settings(context_tokens=8192, max_output_tokens=3072))
-    assert large.window_tokens() - longer_answers.window_tokens() == 1536
+    assert large.window_tokens - longer_answers.window_tokens == 1536
     prompt = "".join(str(m["content"]) for m in large.prompt.render(Document("", "", "")))
-    assert large.window_tokens() < 8192 - 1536 - len(prompt) / 4.6
+    assert large.window_tokens < 8192 - 1536 - len(prompt) / 4.6
 
 
 def test_a_long_document_is_keyed_by_its_windows() -> None:

@@ -147,15 +147,8 @@ class DigestBuilder:
             labels = ", ".join(s.article.source for s in sources)
             logger.warning("digest summary of %s: %s (using the facts instead)", labels, exc)
             return None
-        self._add_usage(completion.usage)
+        self.usage += completion.usage
         return completion.value
-
-    def _add_usage(self, usage: Usage) -> None:
-        self.usage = Usage(
-            prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
-            completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
-            total_tokens=self.usage.total_tokens + usage.total_tokens,
-        )
 
 
 def _language_notes(sources: list[Source]) -> list[str]:

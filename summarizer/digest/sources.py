@@ -8,7 +8,7 @@ from functools import cached_property
 
 from summarizer.digest.models import Article, Quote
 from summarizer.digest.text import find_date, parse_date
-from summarizer.schemas import DocumentResult, Fact, GroundingStatus, SupportVerdict
+from summarizer.schemas import DocumentResult, Fact
 from summarizer.text import Sentence, sentences
 
 
@@ -57,7 +57,7 @@ class Source:
         facts: list[SourceFact] = []
         seen: set[object] = set()
         for fact in self.result.facts:
-            if not shown(fact):
+            if not fact.well_founded:
                 continue
             span = (fact.evidence.start, fact.evidence.end)
             statement = " ".join(fact.statement.casefold().split())
@@ -68,7 +68,7 @@ class Source:
 
     @property
     def not_shown(self) -> int:
-        return sum(not shown(f) for f in self.result.facts)
+        return sum(not f.well_founded for f in self.result.facts)
 
     def quote(self, fact: Fact) -> Quote:
         start, end = fact.evidence.start, fact.evidence.end
@@ -84,15 +84,6 @@ class Source:
 
     def span(self, start: int, end: int) -> Quote:
         return Quote(article=self.label, text=self.article.text[start:end], start=start, end=end)
-
-
-def shown(fact: Fact) -> bool:
-    """A fact the digest may show: its evidence located, and supporting what it states."""
-    evidence = fact.evidence
-    return (
-        evidence.status != GroundingStatus.UNGROUNDED
-        and evidence.support != SupportVerdict.UNSUPPORTED
-    )
 
 
 def label_for(index: int) -> str:
