@@ -340,7 +340,7 @@ class Summarizer:
         facts = merge_facts(
             [(w, r.facts) for w, r in zip(windows, results, strict=True)], document.layout
         )
-        synopsis, synopsis_usage, seconds = await self._synopsis(document, results, facts)
+        summary, synopsis_usage, seconds = await self._synopsis(document, results, facts)
         usage += synopsis_usage
         first = results[0]
         evidence = [f.evidence for f in facts]
@@ -351,11 +351,7 @@ class Summarizer:
                 "sha256": document.sha256,
                 "url": document.url,
                 "fetched_at": document.fetched_at,
-                "summary": Summary(
-                    headline=synopsis.headline.strip(),
-                    text=summary_text(synopsis.summary),
-                    key_points=[f.statement for f in facts if f.evidence.support == SUPPORTED],
-                ),
+                "summary": summary,
                 "facts": facts,
                 "entities": merge_entities([r.entities for r in results], document.text),
                 "grounding": report(
@@ -375,13 +371,15 @@ class Summarizer:
 
     async def _synopsis(
         self, document: Document, results: list[DocumentResult], facts: Sequence[Fact]
-    ) -> tuple[Synopsis, Usage, float | None]:
+    ) -> tuple[Summary, Usage, float | None]:
         """The whole document's headline and summary: the first window's, or written in
         one more request. If that fails, the first window's stand, with a warning: the
         facts are the larger part of the work, and every window is kept."""
+        key_points = [f.statement for f in facts if f.evidence.support == SUPPORTED]
         first = results[0].summary
+        first_window = first.model_copy(update={"key_points": key_points}), Usage(), None
         if self.settings.long_summary == "first":
-            return Synopsis(headline=first.headline, summary=[first.text]), Usage(), None
+            return first_window
         notes = self._notes(results, facts)
         messages = self.synopsis_prompt.render_with(
             {
@@ -400,8 +398,14 @@ class Summarizer:
                 document.source,
                 exc,
             )
-            return Synopsis(headline=first.headline, summary=[first.text]), Usage(), None
-        return completion.value, completion.usage, completion.model_seconds
+            return first_window
+        synopsis = completion.value
+        summary = Summary(
+            headline=synopsis.headline.strip(),
+            text=summary_text(synopsis.summary),
+            key_points=key_points,
+        )
+        return summary, completion.usage, completion.model_seconds
 
     def _notes(self, results: list[DocumentResult], facts: Sequence[Fact]) -> list[str]:
         if self.settings.long_summary == "facts":

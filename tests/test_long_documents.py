@@ -15,6 +15,7 @@ import asyncio
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -23,7 +24,7 @@ from summarizer.config import Settings
 from summarizer.documents import Document
 from summarizer.grounding import QUOTE_TRIM
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult, GroundingStatus
+from summarizer.schemas import MAX_SENTENCE_CHARS, DocumentResult, GroundingStatus
 from summarizer.store import Store
 from summarizer.writers.markdown import render_markdown
 
@@ -113,9 +114,9 @@ class CountingStore(Store):
         super().save_window(key, result)
 
 
-def summarize(store: Store) -> DocumentResult:
+def summarize(store: Store, **options: Any) -> DocumentResult:
     document = Document(id="long", source="long.txt", text=long_text())
-    settings = Settings(context_tokens=CONTEXT_TOKENS, replay_cassette=CASSETTE)
+    settings = Settings(context_tokens=CONTEXT_TOKENS, replay_cassette=CASSETTE, **options)
 
     async def run() -> DocumentResult:
         async with Summarizer(settings, window_cache=store) as summarizer:
@@ -142,3 +143,27 @@ def test_every_window_is_kept_and_a_rerun_reads_only_the_missing_ones(tmp_path: 
         assert (store.hits, store.saves) == (WINDOWS - 1, 1)
     assert resumed.facts == first.facts
     assert resumed.summary == first.summary
+
+
+def test_the_first_windows_summary_stands_for_the_whole_when_asked(tmp_path: Path) -> None:
+    with CountingStore(tmp_path / "store.sqlite3") as store:
+        whole = summarize(store)
+        first = summarize(store, long_summary="first")
+        window = store.cached_window(store_keys(store)[0])
+    assert window is not None
+    # Its two sentences run past one sentence's bound of the model's schema: kept whole.
+    assert len(window.summary.text) > MAX_SENTENCE_CHARS
+    assert (first.summary.headline, first.summary.text) == (
+        window.summary.headline,
+        window.summary.text,
+    )
+    assert first.summary.key_points == whole.summary.key_points
+    assert first.facts == whole.facts
+    assert first.usage.prompt_tokens < whole.usage.prompt_tokens  # no request for it
+
+
+def store_keys(store: Store) -> list[str]:
+    """The window keys in the order of the windows."""
+    with sqlite3.connect(store.path) as db:
+        rows = db.execute("SELECT cache_key, doc_id FROM windows").fetchall()
+    return [key for key, _ in sorted(rows, key=lambda row: int(row[1].split("-")[1]))]
