@@ -27,6 +27,8 @@ from summarizer.batch import (
 )
 from summarizer.config import LongSummary, RetryPolicy, Settings, StructuredMode
 from summarizer.documents import MAX_CHARS, Document, ReadError, iter_documents
+from summarizer.extraction_schema import SchemaError
+from summarizer.few_shot import ExampleError
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import ConfigurationError, select_endpoint
@@ -37,8 +39,9 @@ from summarizer.prompting import PromptError
 from summarizer.redaction import redact_argv
 from summarizer.schemas import FailedDocument
 from summarizer.store import LazyStore, Store, StoreError, default_store_path
-from summarizer.writers import JsonLinesWriter, OutputFormat, open_writer, render_digest
+from summarizer.writers import OutputFormat, open_writer, render_digest
 from summarizer.writers.files import OutputError, check_output, output_stream, saving_texts
+from summarizer.writers.review_html import remember_texts
 
 app = typer.Typer(
     help="Summaries and facts from articles, each fact's evidence located in the source.",
@@ -50,6 +53,7 @@ logger = logging.getLogger("summarizer")
 
 EXIT_FAILED_DOCUMENTS = 1
 EXIT_USAGE = 2
+BatchFormat = Literal["jsonl", "html"]
 CONCURRENCY_DEFAULTS = (
     f"{REMOTE_CONCURRENCY} remote; on the embedded engine, {ENGINE_BATCH_SLOTS} slots"
 )
@@ -69,6 +73,22 @@ ModeOpt = Annotated[
     typer.Option("--mode", help="Structured output: json_schema (default), tools or json."),
 ]
 PromptOpt = Annotated[str | None, typer.Option(help="Prompt template set.")]
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        help="What to extract: 'news' (the default), a pydantic model (module:Class or "
+        "file.py:Class), a JSON Schema file, or fields inline ('drug, dose, route, days int').",
+        show_default=False,
+    ),
+]
+ExamplesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Few-shot examples, JSONL: text and the extractions expected from it.",
+        metavar="FILE",
+    ),
+]
 PromptsDirOpt = Annotated[Path | None, typer.Option(help="Folder of your own prompt sets.")]
 TemperatureOpt = Annotated[float | None, typer.Option(help="Sampling temperature.")]
 TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds per request.")]
@@ -178,7 +198,7 @@ def _usage_error(message: str) -> typer.Exit:
 def _summarizer(settings: Settings, limiter: RateLimiter | None = None) -> Summarizer:
     try:
         return Summarizer(settings, limiter)
-    except (ConfigurationError, PromptError) as exc:
+    except (ConfigurationError, PromptError, SchemaError, ExampleError) as exc:
         raise _usage_error(str(exc)) from None
 
 
@@ -256,7 +276,12 @@ def summarize(
     paths: Annotated[list[str], typer.Argument(help="Files to summarize; '-' reads stdin.")],
     output_format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="markdown (default on a terminal), json or jsonl."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="markdown (default on a terminal), json, jsonl, or html: a review page of "
+            "each text with its evidence highlighted.",
+        ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
     model: ModelOpt = None,
@@ -265,6 +290,8 @@ def summarize(
     model_path: ModelPathOpt = None,
     structured_mode: ModeOpt = None,
     prompt: PromptOpt = None,
+    extraction_schema: SchemaOpt = None,
+    examples: ExamplesOpt = None,
     prompts_dir: PromptsDirOpt = None,
     temperature: TemperatureOpt = None,
     timeout: TimeoutOpt = None,
@@ -306,6 +333,8 @@ def summarize(
             model_path=model_path,
             structured_mode=structured_mode,
             prompt_name=prompt,
+            extraction_schema=extraction_schema,
+            examples=examples,
             prompts_dir=prompts_dir,
             temperature=temperature,
             request_timeout_s=timeout,
@@ -341,7 +370,10 @@ async def _summarize(
     output_format: OutputFormat,
     stream: TextIO,
 ) -> int:
-    writer = open_writer(output_format, stream)
+    texts: dict[str, str] = {}
+    writer = open_writer(output_format, stream, texts)
+    if output_format == "html":
+        documents = remember_texts(documents, texts)
     failures = 0
     async with summarizer:
         try:
@@ -365,8 +397,17 @@ def batch(
         typer.Argument(help="Directories (recursive), globs, files, .jsonl or .csv tables."),
     ],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="JSONL results (default: stdout).")
+        Path | None, typer.Option("--output", "-o", help="Results (default: stdout).")
     ] = None,
+    output_format: Annotated[
+        BatchFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl: one line per document as it is done; html: a review page of each "
+            "text with its evidence highlighted.",
+        ),
+    ] = "jsonl",
     store_path: Annotated[
         Path | None,
         typer.Option("--store", help="SQLite store: cache and resume log.", show_default=False),
@@ -386,6 +427,8 @@ def batch(
     model_path: ModelPathOpt = None,
     structured_mode: ModeOpt = None,
     prompt: PromptOpt = None,
+    extraction_schema: SchemaOpt = None,
+    examples: ExamplesOpt = None,
     prompts_dir: PromptsDirOpt = None,
     temperature: TemperatureOpt = None,
     timeout: TimeoutOpt = None,
@@ -411,6 +454,8 @@ def batch(
         model_path=model_path,
         structured_mode=structured_mode,
         prompt_name=prompt,
+        extraction_schema=extraction_schema,
+        examples=examples,
         prompts_dir=prompts_dir,
         temperature=temperature,
         request_timeout_s=timeout,
@@ -434,7 +479,11 @@ def batch(
     with _fatal_errors(), ExitStack() as stack:
         store = stack.enter_context(Store(store_path or default_store_path()))
         stream = stack.enter_context(output_stream(output))
-        writer = JsonLinesWriter(stream)
+        texts: dict[str, str] = {}
+        writer = open_writer(output_format, stream, texts)
+        documents = _read(inputs, max_chars, save_text)
+        if output_format == "html":
+            documents = remember_texts(documents, texts)
 
         def sink(outcome: Outcome) -> None:
             if isinstance(outcome, FailedDocument):
@@ -443,7 +492,10 @@ def batch(
 
         progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
         job = Batch(summarizer, store, price_table, sink, in_flight, _command(), progress)
-        totals = asyncio.run(_batch(job, _read(inputs, max_chars, save_text)))
+        try:
+            totals = asyncio.run(_batch(job, documents))
+        finally:
+            writer.close()
     if not quiet:
         typer.echo(f"summarizer: batch: {totals.describe()} · store {store.path}", err=True)
     if totals.failed:
@@ -481,6 +533,8 @@ def eval_command(
     model_path: ModelPathOpt = None,
     structured_mode: ModeOpt = None,
     prompt: PromptOpt = None,
+    extraction_schema: SchemaOpt = None,
+    examples: ExamplesOpt = None,
     prompts_dir: PromptsDirOpt = None,
     timeout: TimeoutOpt = None,
     retries: RetriesOpt = None,
@@ -506,6 +560,8 @@ def eval_command(
         model_path=model_path,
         structured_mode=structured_mode,
         prompt_name=prompt,
+        extraction_schema=extraction_schema,
+        examples=examples,
         prompts_dir=prompts_dir,
         request_timeout_s=timeout,
         retries=retries,

@@ -47,8 +47,14 @@ class Settings:
     # written freely: they then always stand in the source.
     sentence_quotes: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    # Prompts; language: the headline's and the summary's, if not the article's
-    prompt_name: str = "default"
+    # What to extract: None or "news" for the built-in news facts, else a user's schema
+    # (module:Class, file.py:Class, a JSON Schema file, or 'field, field int, ...'), with
+    # few-shot examples from a JSONL file.
+    extraction_schema: str | None = None
+    examples: Path | None = None
+    # Prompts (None: the schema's own set); language: the headline's and the summary's, if
+    # not the article's
+    prompt_name: str | None = None
     language: str | None = None
     prompts_dir: Path | None = None
     # Tokens the model reads and writes per request; a longer document is read in windows.

@@ -30,9 +30,9 @@ from summarizer.schemas import (
     Entity,
     EntityType,
     Evidence,
-    Extraction,
     Fact,
     FactType,
+    GroundedAnswer,
     GroundingStatus,
     SupportVerdict,
 )
@@ -100,20 +100,27 @@ class Annotated:
 
 
 def annotate(
-    extraction: Extraction,
+    extraction: GroundedAnswer,
     evidence: Sequence[Evidence],
     text: str,
     policy: SupportPolicy = DEFAULT_POLICY,
     layout: Layout | None = None,
 ) -> Annotated:
     """The model's facts with their located evidence, annotated from the source text; with a
-    `layout` (a PDF's pages, a Word file's paragraphs), where each piece of evidence starts."""
+    `layout` (a PDF's pages, a Word file's paragraphs), where each piece of evidence starts.
+    An item of a user's schema is checked the same way, its values standing for the
+    statement, and keeps its kind and values."""
     article = _Article(text)
     entities = article.entities(extraction)
     facts = [
-        article.fact(f"f{number}", fact.statement, found, entities, policy)
-        for number, (fact, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
+        article.fact(f"f{number}", item.claim(), found, entities, policy)
+        for number, (item, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
     ]
+    if extraction.item_kind is not None:
+        facts = [
+            fact.model_copy(update={"type": extraction.item_kind, "fields": item.fields()})
+            for fact, item in zip(facts, extraction.facts, strict=True)
+        ]
     if layout is not None:
         facts = [place(fact, layout) for fact in facts]
     return Annotated(facts=facts, entities=entities)
@@ -202,7 +209,7 @@ class _Article:
                 near = (candidate, support)
         return near
 
-    def entities(self, extraction: Extraction) -> list[Entity]:
+    def entities(self, extraction: GroundedAnswer) -> list[Entity]:
         """The listed names that stand in the text, once each, most mentioned first."""
         found: dict[str, Entity] = {}
         for kind, names in extraction.names().items():

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from summarizer.schemas import (
     Evidence,
-    Extraction,
+    GroundedAnswer,
     GroundingReport,
     GroundingStatus,
     SupportVerdict,
@@ -380,7 +380,7 @@ class GroundingCheck:
         self._normalized = locator._normalized
         return evidence
 
-    def complaint(self, extraction: Extraction) -> str | None:
+    def complaint(self, extraction: GroundedAnswer) -> str | None:
         if self.reasks_left <= 0:
             return None
         evidence = self.locate_all(f.quote for f in extraction.facts)
@@ -389,10 +389,11 @@ class GroundingCheck:
             for index, item in enumerate(evidence)
             if item.status == GroundingStatus.UNGROUNDED
         ]
+        what = "statement" if extraction.item_kind is None else "values"
         unsupported = [
-            f"facts[{index}].statement {fact.statement!r} ({', '.join(missing_words)})"
+            f"facts[{index}].{what} {fact.claim()!r} ({', '.join(missing_words)})"
             for index, (fact, item) in enumerate(zip(extraction.facts, evidence, strict=True))
-            if (missing_words := self._unsupported_words(fact.statement, item)) is not None
+            if (missing_words := self._unsupported_words(fact.claim(), item)) is not None
         ]
         if not missing and not (self.reask_unsupported and unsupported):
             return None

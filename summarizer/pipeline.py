@@ -20,7 +20,9 @@ from pydantic import BaseModel
 
 from summarizer.config import Settings
 from summarizer.documents import Document, ReadError
+from summarizer.extraction_schema import MAX_ITEMS, ExtractionSchema, load_schema
 from summarizer.facts import annotate
+from summarizer.few_shot import examples_hash, load_examples
 from summarizer.grounding import GroundingCheck, report
 from summarizer.llm.client import Completion, LLMClient, LLMError
 from summarizer.llm.engine import EngineError, open_local_engine
@@ -35,9 +37,9 @@ from summarizer.schemas import (
     MAX_SUMMARY_SENTENCES,
     SCHEMA_VERSION,
     DocumentResult,
-    Extraction,
     Fact,
     FailedDocument,
+    GroundedAnswer,
     PromptInfo,
     Summary,
     SupportVerdict,
@@ -124,7 +126,8 @@ class Summarizer:
         self.settings = settings
         # Always one: a 429 pauses every request of the run, with or without --rpm/--tpm.
         self.limiter = limiter or RateLimiter()
-        self.prompt: PromptSet = load_prompt_set(settings.prompt_name, settings.prompts_dir)
+        self.schema: ExtractionSchema = load_schema(settings.extraction_schema)
+        self.prompt: PromptSet = _extraction_prompt(settings, self.schema)
         self.synopsis_prompt: PromptSet = _synopsis_prompt(settings)
         self.endpoint: Endpoint = select_endpoint(settings)
         self.window_cache = window_cache
@@ -173,6 +176,7 @@ class Summarizer:
                 "strict": s.strict,
                 "sentence_quotes": s.sentence_quotes,
             }
+            | self._schema_params()
             | self._window_params(document)
         )
         key = hashlib.sha256(f"{document.sha256}\0{SCHEMA_VERSION}\0{params}".encode())
@@ -204,6 +208,11 @@ class Summarizer:
         if estimate_tokens(document.text) <= budget:
             return [Window(0, len(document.text))]
         return split_windows(document.text, min(budget, WINDOW_READ_TOKENS))
+
+    def _schema_params(self) -> dict[str, object]:
+        """A user's schema (what the grammar asks for); nothing for the news schema, which
+        SCHEMA_VERSION names, so that its keys are what they always were."""
+        return {} if self.schema.is_news else {"schema": self.schema.hash}
 
     def _window_params(self, document: Document) -> dict[str, object]:
         """What else determines a long document's outcome; nothing for a short one, whose
@@ -259,8 +268,8 @@ class Summarizer:
         self.breaker.record(None)
         return build_result(document, completion, self, check, time.monotonic() - started)
 
-    def response_model(self, document: Document) -> type[Extraction]:
-        return self.in_document_scripts(document, Extraction)
+    def response_model(self, document: Document) -> type[GroundedAnswer]:
+        return self.in_document_scripts(document, self.schema.answer)
 
     def in_document_scripts(self, document: Document, model: type[M]) -> type[M]:
         """What the model fills in for this document: only in the scripts it is written in,
@@ -488,6 +497,25 @@ def fit_notes(notes: list[str], max_tokens: int) -> list[str]:
     return kept
 
 
+def _extraction_prompt(settings: Settings, schema: ExtractionSchema) -> PromptSet:
+    """The schema's prompt set (or the one named), given the schema's fields and the
+    few-shot examples; the news prompt without examples is what it always was."""
+    own = settings.prompts_dir
+    name = settings.prompt_name or schema.prompt
+    has_own = own is not None and (own / name).is_dir()
+    prompt = load_prompt_set(name, own if has_own or settings.prompt_name else None)
+    examples = load_examples(settings.examples, schema) if settings.examples else []
+    if schema.is_news and not examples:
+        return prompt
+    context = {
+        "schema_name": (schema.answer.item_kind or "fact").replace("_", " "),
+        "fields": schema.item_fields(),
+        "max_items": MAX_ITEMS,
+        "examples": examples,
+    }
+    return prompt.with_context(context, f"{schema.hash}\0{examples_hash(examples)}")
+
+
 def _synopsis_prompt(settings: Settings) -> PromptSet:
     own = settings.prompts_dir  # a user's own synopsis prompt wins
     has_own = own is not None and (own / SYNOPSIS_PROMPT).is_dir()
@@ -501,7 +529,7 @@ def _seconds(values: Iterable[float | None]) -> float | None:
 
 def build_result(
     document: Document,
-    completion: Completion[Extraction],
+    completion: Completion[GroundedAnswer],
     run: Summarizer,
     check: GroundingCheck,
     elapsed_s: float,
@@ -541,7 +569,12 @@ def build_result(
         ),
         model=completion.model,
         provider=run.endpoint.provider,
-        prompt=PromptInfo(name=run.prompt.name, hash=run.prompt.hash),
+        prompt=PromptInfo(
+            name=run.prompt.name,
+            hash=run.prompt.hash,
+            schema_name=run.schema.name,
+            schema_hash=run.schema.hash,
+        ),
         usage=completion.usage,
         elapsed_s=round(elapsed_s, 2),
         model_seconds=completion.model_seconds,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -25,6 +26,14 @@ class PromptSet:
     system: jinja2.Template
     user: jinja2.Template
     hash: str
+    # What else the templates are given for every document: the schema's fields, the
+    # few-shot examples. Their hash is part of `hash`.
+    context: Mapping[str, object] = field(default_factory=dict)
+
+    def with_context(self, context: Mapping[str, object], context_hash: str) -> PromptSet:
+        """The same templates given `context` too, with a hash that changes with it."""
+        combined = hashlib.sha256(f"{self.hash}\0{context_hash}".encode()).hexdigest()[:16]
+        return replace(self, context={**self.context, **context}, hash=combined)
 
     def render(
         self, document: Document, language: str | None = None
@@ -41,7 +50,9 @@ class PromptSet:
                 "max_facts": MAX_FACTS,
                 "max_summary_sentences": MAX_SUMMARY_SENTENCES,
                 "max_names": MAX_NAMES,
+                "examples": [],
             }
+            | dict(self.context)
         )
 
     def render_with(self, variables: dict[str, object]) -> list[ChatCompletionMessageParam]:

@@ -7,9 +7,10 @@ engine every output token costs about a tenth of a second.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from contextvars import ContextVar
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal, Protocol, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, Self
 
 from pydantic import (
     BaseModel,
@@ -70,12 +71,34 @@ class SupportVerdict(StrEnum):
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS)]
 
 
-class ExtractedFact(BaseModel):
+def quote_field() -> Any:
     # Bounded in the grammar only: a sentence chosen from the article may be longer.
-    quote: str = Field(
+    return Field(
         json_schema_extra={"maxLength": MAX_QUOTE_CHARS},
         description="The article's words stating the fact, verbatim",
     )
+
+
+class QuotedItem(BaseModel):
+    """One thing the model extracts, with the source's words that state it (`quote`): a news
+    fact, or an item of a user's schema (summarizer.extraction_schema), which declare the
+    quote where they want it asked for."""
+
+    if TYPE_CHECKING:
+        quote: str
+
+    def claim(self) -> str:
+        """What the item says, to be checked against its quote's sentence."""
+        raise NotImplementedError
+
+    def fields(self) -> dict[str, Any] | None:
+        """The values the item holds besides its quote, as the output shows them; None for
+        a news fact, whose statement says it all."""
+        return None
+
+
+class ExtractedFact(QuotedItem):
+    quote: str = quote_field()
     statement: str = Field(
         max_length=MAX_STATEMENT_CHARS, description="The same fact, shorter, in a few words"
     )
@@ -87,11 +110,14 @@ class ExtractedFact(BaseModel):
             raise ValueError("must not be empty")
         return value
 
+    def claim(self) -> str:
+        return self.statement
+
 
 class QuoteCheck(Protocol):
     """Judges an extraction's quotes against the source (grounding.GroundingCheck)."""
 
-    def complaint(self, extraction: Extraction) -> str | None: ...
+    def complaint(self, extraction: GroundedAnswer) -> str | None: ...
 
     def quote_choices(self) -> list[str] | None:
         """The strings a quote may be (the source's sentences), or None for any string."""
@@ -123,20 +149,19 @@ class Synopsis(BaseModel):
         return value
 
 
-class Extraction(Synopsis):
-    """The whole answer for one article."""
+class GroundedAnswer(Synopsis):
+    """An answer whose `facts` each quote the source: the news schema's (Extraction) or a
+    user's (summarizer.extraction_schema). Its quotes are checked against the source while
+    it is validated."""
 
-    facts: list[ExtractedFact] = Field(min_length=MIN_FACTS, max_length=MAX_FACTS)
-    people: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
-    organizations: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
-    places: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
+    facts: Sequence[QuotedItem]
+    # The item's name in the JSON schema's $defs, and its kind in the output.
+    item_definition: ClassVar[str] = "ExtractedFact"
+    item_kind: ClassVar[str | None] = None  # None: the news kinds (event, number, ...)
 
     def names(self) -> dict[EntityType, list[str]]:
-        return {
-            EntityType.PERSON: self.people,
-            EntityType.ORGANIZATION: self.organizations,
-            EntityType.PLACE: self.places,
-        }
+        """The people, organizations and places the answer lists, to become entities."""
+        return {}
 
     _schemas: ClassVar[dict[tuple[Any, ...], dict[str, Any]]] = {}
 
@@ -156,7 +181,7 @@ class Extraction(Synopsis):
         check = GROUNDING_CHECK.get()
         choices = check.quote_choices() if check is not None else None
         if choices:
-            schema["$defs"]["ExtractedFact"]["properties"]["quote"] = {
+            schema["$defs"][cls.item_definition]["properties"]["quote"] = {
                 "type": "string",
                 "enum": choices,
                 "description": "A sentence of the article, verbatim",
@@ -172,6 +197,22 @@ class Extraction(Synopsis):
             # apart from the schema re-asks (summarizer.llm.client).
             raise PydanticCustomError(GROUNDING_ERROR, "{complaint}", {"complaint": complaint})
         return self
+
+
+class Extraction(GroundedAnswer):
+    """The whole answer for one news article: the built-in schema."""
+
+    facts: list[ExtractedFact] = Field(min_length=MIN_FACTS, max_length=MAX_FACTS)
+    people: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
+    organizations: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
+    places: list[Name] = Field(default_factory=list, max_length=MAX_NAMES)
+
+    def names(self) -> dict[EntityType, list[str]]:
+        return {
+            EntityType.PERSON: self.people,
+            EntityType.ORGANIZATION: self.organizations,
+            EntityType.PLACE: self.places,
+        }
 
 
 # ---- what the tool emits ----------------------------------------------------------------
@@ -218,7 +259,10 @@ class Attribution(BaseModel):
 
 class Fact(BaseModel):
     id: str
-    type: FactType
+    type: str = Field(
+        description="A news fact's kind (event, number, quote, claim, date), or the name of "
+        "a user schema's item"
+    )
     statement: str
     attribution: Attribution
     # Read off the evidence sentence; empty where it does not say.
@@ -226,6 +270,12 @@ class Fact(BaseModel):
     when: list[str] = Field(default_factory=list, description="Dates and times stated")
     where: list[str] = Field(default_factory=list, description="Places named")
     evidence: Evidence
+    # Only for an item of a user's schema; absent from a news fact's output.
+    fields: dict[str, Any] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The values of a user schema's item",
+    )
 
     @property
     def well_founded(self) -> bool:
@@ -266,6 +316,10 @@ class Usage(BaseModel):
 class PromptInfo(BaseModel):
     name: str
     hash: str
+    schema_name: str = Field(default="news", description="What was extracted")
+    schema_hash: str | None = Field(
+        default=None, description="Hash of the extraction schema (its JSON schema)"
+    )
 
 
 class GroundingReport(BaseModel):

@@ -1,0 +1,90 @@
+"""Few-shot examples (`--examples FILE`): texts with the extraction expected from each.
+
+One JSON object per line: `{"text": "...", "extractions": [{"quote": "...", <fields>}]}`.
+Each extraction must fit the schema, and its quote must stand in the example's own text (as
+langextract checks its examples): an example whose quote is not in its text teaches the
+model to invent quotes. A bad example is refused with its line number, before any call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from summarizer.extraction_schema import ExtractionSchema
+from summarizer.grounding import Locator
+from summarizer.schemas import GroundingStatus
+
+LOCATED = (GroundingStatus.EXACT, GroundingStatus.NORMALIZED)
+
+
+class ExampleError(ValueError):
+    """An examples file that cannot be used; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    answer: str  # the expected items as the model writes them: {"facts": [...]}
+
+
+def load_examples(path: Path, schema: ExtractionSchema) -> list[Example]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ExampleError(f"examples {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ExampleError(f"examples {path}: not UTF-8 text") from None
+    examples = [
+        _example(line, schema, f"examples {path} line {number}")
+        for number, line in enumerate(lines, 1)
+        if line.strip()
+    ]
+    if not examples:
+        raise ExampleError(f"examples {path}: no examples")
+    return examples
+
+
+def examples_hash(examples: list[Example]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(f"{example.text}\0{example.answer}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def _example(line: str, schema: ExtractionSchema, where: str) -> Example:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ExampleError(f"{where}: not JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise ExampleError(f"{where}: not a JSON object")
+    text, extractions = value.get("text"), value.get("extractions")
+    if not isinstance(text, str) or not text.strip():
+        raise ExampleError(f'{where}: no "text"')
+    if not isinstance(extractions, list) or not extractions:
+        raise ExampleError(f'{where}: no "extractions" (a list of objects)')
+    items = []
+    locator = Locator(text)
+    for index, extraction in enumerate(extractions):
+        try:
+            item = schema.item.model_validate(extraction)
+        except ValidationError as exc:
+            problem = "; ".join(_error(e) for e in exc.errors())
+            raise ExampleError(f"{where}: extractions[{index}]: {problem}") from None
+        if locator.locate(item.quote).status not in LOCATED:
+            raise ExampleError(
+                f"{where}: extractions[{index}].quote {item.quote!r} is not in the example's text"
+            )
+        items.append(item.model_dump(mode="json"))
+    return Example(text=text, answer=json.dumps({"facts": items}, ensure_ascii=False))
+
+
+def _error(error: object) -> str:
+    details = error if isinstance(error, dict) else {}
+    place = ".".join(str(part) for part in details.get("loc", ())) or "value"
+    return f"{place}: {details.get('msg', 'invalid')}"
