@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import Literal, Protocol, TextIO
 
 from summarizer.digest.models import Digest
@@ -10,8 +11,9 @@ from summarizer.schemas import DocumentResult, FailedDocument
 from summarizer.writers.digest_html import render_digest_html
 from summarizer.writers.digest_markdown import render_digest_markdown
 from summarizer.writers.markdown import render_markdown
+from summarizer.writers.review_html import ReviewPageWriter
 
-OutputFormat = Literal["markdown", "json", "jsonl"]
+OutputFormat = Literal["markdown", "json", "jsonl", "html"]
 Outcome = DocumentResult | FailedDocument
 
 
@@ -70,7 +72,13 @@ class MarkdownWriter:
         pass
 
 
-def open_writer(output_format: OutputFormat, stream: TextIO) -> Writer:
+def open_writer(
+    output_format: OutputFormat, stream: TextIO, texts: MutableMapping[str, str] | None = None
+) -> Writer:
+    """A writer of `output_format`; the review page ("html") highlights each document's text,
+    taken from `texts` (filled by summarizer.writers.review_html.remember_texts)."""
+    if output_format == "html":
+        return ReviewPageWriter(stream, texts)
     writers: dict[str, type[JsonLinesWriter | JsonWriter | MarkdownWriter]] = {
         "markdown": MarkdownWriter,
         "json": JsonWriter,
