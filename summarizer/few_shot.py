@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -71,8 +72,10 @@ def _example(line: str, schema: ExtractionSchema, where: str) -> Example:
     items = []
     locator = Locator(text)
     for index, extraction in enumerate(extractions):
+        if not isinstance(extraction, dict):
+            raise ExampleError(f"{where}: extractions[{index}] is not an object")
         try:
-            item = schema.item.model_validate(extraction)
+            item = schema.item.model_validate(_with_nulls(extraction, schema))
         except ValidationError as exc:
             problem = "; ".join(_error(e) for e in exc.errors())
             raise ExampleError(f"{where}: extractions[{index}]: {problem}") from None
@@ -82,6 +85,21 @@ def _example(line: str, schema: ExtractionSchema, where: str) -> Example:
             )
         items.append(item.model_dump(mode="json"))
     return Example(text=text, answer=json.dumps({"facts": items}, ensure_ascii=False))
+
+
+def _with_nulls(extraction: dict[str, Any], schema: ExtractionSchema) -> dict[str, Any]:
+    """The extraction with null for the values it leaves out that may be null: an example
+    names what the text gives, as an answer does with nulls."""
+    absent = {
+        name: None
+        for name, info in schema.item.model_fields.items()
+        if name not in extraction and _nullable(info.annotation)
+    }
+    return {**extraction, **absent}
+
+
+def _nullable(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation)
 
 
 def _error(error: object) -> str:
