@@ -580,7 +580,12 @@ def eval_command(
     report = EvalReport(
         dataset=str(dataset),
         model=summarizer.endpoint.model,
-        prompt={"name": summarizer.prompt.name, "hash": summarizer.prompt.hash},
+        prompt={
+            "name": summarizer.prompt.name,
+            "hash": summarizer.prompt.hash,
+            "schema": summarizer.schema.name,
+            "schema_hash": summarizer.schema.hash,
+        },
         items=items,
         outcomes=outcomes,
     ).to_dict(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))

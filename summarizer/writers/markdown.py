@@ -28,9 +28,17 @@ def _provenance(result: DocumentResult) -> str:
     usage = result.usage
     return (
         f"*{result.source} · {result.model} ({result.provider}) · prompt "
-        f"{result.prompt.name}@{result.prompt.hash[:8]} · {usage.prompt_tokens} + "
+        f"{result.prompt.name}@{result.prompt.hash[:8]}{_schema(result)} · {usage.prompt_tokens} + "
         f"{usage.completion_tokens} tokens · {_time(result)}{_windows(result)}*"
     )
+
+
+def _schema(result: DocumentResult) -> str:
+    """A user's schema, named; nothing for the news schema, the default."""
+    prompt = result.prompt
+    if prompt.schema_name == "news" or prompt.schema_hash is None:
+        return ""
+    return f" · schema {prompt.schema_name}@{prompt.schema_hash[:8]}"
 
 
 def _windows(result: DocumentResult) -> str:
