@@ -27,7 +27,12 @@ from summarizer.batch import (
 )
 from summarizer.config import LongSummary, RetryPolicy, Settings, StructuredMode
 from summarizer.documents import MAX_CHARS, Document, ReadError, iter_documents
-from summarizer.extraction_schema import SchemaError
+from summarizer.extraction_schema import (
+    ExtractionSchema,
+    SchemaError,
+    load_schema,
+    named_schemas,
+)
 from summarizer.few_shot import ExampleError
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
@@ -756,6 +761,37 @@ def runs(
             row = (str(run.id), started, status, str(t.done), str(t.cached), str(t.failed))
             table.add_row(*row, tokens, cost, run.model)
     Console().print(table)
+
+
+@app.command("schemas")
+def schemas_command(
+    schema: Annotated[
+        str | None,
+        typer.Argument(
+            help="A schema in any --schema form: print what one item holds, as a JSON Schema "
+            "to copy and change. Without it: the named schemas."
+        ),
+    ] = None,
+    prompts_dir: PromptsDirOpt = None,
+) -> None:
+    """What can be extracted: the named schemas, or one schema's fields as a JSON Schema."""
+    own = prompts_dir or Settings.from_env().prompts_dir
+    if schema is None:
+        table = Table("schema", "prompt set", "fields", "where")
+        for name, folder in named_schemas(own).items():
+            loaded = _load_schema(name, own)
+            fields = ", ".join(f.name for f in loaded.item_fields())
+            table.add_row(name, loaded.prompt, fields, str(folder) if folder else "built in")
+        Console().print(table)
+        return
+    typer.echo(json.dumps(_load_schema(schema, own).item_json_schema(), indent=2))
+
+
+def _load_schema(spec: str, prompts_dir: Path | None) -> ExtractionSchema:
+    try:
+        return load_schema(spec, prompts_dir)
+    except SchemaError as exc:
+        raise _usage_error(str(exc)) from None
 
 
 @app.command("model")

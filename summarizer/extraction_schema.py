@@ -7,7 +7,9 @@ of three forms:
 - a JSON Schema file (`.json`): an object with flat properties, or an array of them;
 - a short inline syntax in the spirit of llm's: `'drug, dose int, route: how it is given'`,
   names separated by commas or new lines, each with an optional type (str, int, float, bool)
-  and an optional description after a colon.
+  and an optional description after a colon;
+- or a name: a prompt set folder that holds a `schema.json` beside its templates (or none, to
+  use the items prompt), like the built-in `news` schema with its `default` prompt set.
 
 The tool adds the evidence itself: every item carries a `quote`, a sentence of the source
 chosen by the grammar, which is located and support-checked like a news fact's (the item's
@@ -39,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 
+from summarizer.prompting import TEMPLATE_FILES, builtin_prompts_dir
 from summarizer.schemas import (
     MAX_STATEMENT_CHARS,
     Extraction,
@@ -48,6 +51,8 @@ from summarizer.schemas import (
 )
 
 NEWS = "news"
+# A named schema: a prompt set folder holding this file (and, if it likes, its own templates).
+SCHEMA_FILE = "schema.json"
 # Items one answer may hold: enough for a note's medications or a contract's clauses, bounded
 # so that a model that repeats itself stops at the bound.
 MAX_ITEMS = 8
@@ -91,11 +96,19 @@ class ExtractionSchema:
 
     def item_fields(self) -> list[FieldDescription]:
         """The item's fields as the prompt describes them, the quote left out."""
+        properties = self.item_json_schema()["properties"]
         return [
-            FieldDescription(name, _type_name(info.annotation), info.description or "")
+            FieldDescription(name, _json_type_name(properties[name]), info.description or "")
             for name, info in self.item.model_fields.items()
             if name != "quote"
         ]
+
+    def item_json_schema(self) -> dict[str, Any]:
+        """What a user writes for one item, as a JSON Schema: the start of a schema file."""
+        schema = self.item.model_json_schema()
+        schema["properties"].pop("quote", None)
+        schema["required"] = [name for name in schema.get("required", []) if name != "quote"]
+        return schema
 
 
 @dataclass(frozen=True)
@@ -109,14 +122,20 @@ def news_schema() -> ExtractionSchema:
     return ExtractionSchema(NEWS, Extraction, schema_hash(Extraction), "default")
 
 
-def load_schema(spec: str | None) -> ExtractionSchema:
-    """The schema `spec` names: None or "news" for the built-in one, else a user's, in any
-    of the three forms. Raises SchemaError before any model call."""
+def load_schema(spec: str | None, prompts_dir: Path | None = None) -> ExtractionSchema:
+    """The schema `spec` names: None or "news" for the built-in one; a named schema (a
+    prompt set folder, in `prompts_dir` or built in, holding a `schema.json`); else a user's,
+    in any of the three forms. Raises SchemaError before any model call."""
     if spec is None or spec.strip() == NEWS:
         return news_schema()
     spec = spec.strip()
     user_model: type[BaseModel] | None = None
-    if spec.endswith(".json") or Path(spec).suffix == ".json":
+    prompt = "items"
+    if (folder := named_schema_folder(spec, prompts_dir)) is not None:
+        fields, _title = _json_schema_fields(folder / SCHEMA_FILE)
+        name = spec
+        prompt = spec if (folder / TEMPLATE_FILES[0]).is_file() else prompt
+    elif spec.endswith(".json") or Path(spec).suffix == ".json":
         fields, name = _json_schema_fields(Path(spec))
     elif (match := _IMPORT_SPEC.match(spec)) and " " not in spec:
         user_model = _import_model(match["module"], match["name"], spec)
@@ -125,9 +144,25 @@ def load_schema(spec: str | None) -> ExtractionSchema:
         fields, name = _inline_fields(spec), "item"
     try:
         answer = _answer_model(name, fields, user_model)
-        return ExtractionSchema(name, answer, schema_hash(answer), "items")
+        return ExtractionSchema(name, answer, schema_hash(answer), prompt)
     except (TypeError, ValueError, PydanticUserError) as exc:  # what pydantic cannot express
         raise SchemaError(f"schema {spec!r}: {exc}") from None
+
+
+def named_schema_folder(name: str, prompts_dir: Path | None = None) -> Path | None:
+    """The folder of the named schema `name`: yours (in `prompts_dir`) before a built-in."""
+    if not re.fullmatch(r"[\w-]+", name):
+        return None
+    roots = [r for r in (prompts_dir, builtin_prompts_dir()) if r is not None]
+    return next((r / name for r in roots if (r / name / SCHEMA_FILE).is_file()), None)
+
+
+def named_schemas(prompts_dir: Path | None = None) -> dict[str, Path | None]:
+    """Every named schema and its folder (None: the built-in news schema, in the code)."""
+    found: dict[str, Path | None] = {NEWS: None}
+    for root in (r for r in (builtin_prompts_dir(), prompts_dir) if r is not None and r.is_dir()):
+        found.update({f.parent.name: f.parent for f in sorted(root.glob(f"*/{SCHEMA_FILE}"))})
+    return found
 
 
 def schema_hash(answer: type[BaseModel]) -> str:
@@ -175,16 +210,39 @@ def _json_schema_fields(path: Path) -> tuple[dict[str, FieldSpec], str]:
     required = set(schema.get("required", []))
     fields: dict[str, FieldSpec] = {}
     for name, prop in schema["properties"].items():
-        kind = _json_type(prop, f"schema {path}: property {name!r}")
-        _add_field(fields, name, kind, prop.get("description", ""), str(path), name in required)
+        where = f"schema {path}: property {name!r}"
+        kind = _json_type(prop, where)
+        # As declared: a required property of one type may not be null, one outside
+        # "required" may be left out.
+        _add_field(
+            fields,
+            name,
+            kind,
+            prop.get("description", ""),
+            str(path),
+            nullable=_admits_null(prop),
+            optional=name not in required,
+        )
     if not fields:
         raise SchemaError(f"schema {path}: no properties")
     return fields, str(schema.get("title") or path.stem)
 
 
+def _admits_null(prop: dict[str, Any]) -> bool:
+    options = prop.get("anyOf", [prop])
+    return any(isinstance(o, dict) and o.get("type") == "null" for o in options)
+
+
 def _json_type(prop: object, where: str) -> Any:
     if not isinstance(prop, dict):
         raise SchemaError(f"{where}: not an object")
+    if isinstance(prop.get("anyOf"), list):  # nullable, as pydantic writes it: null is implied
+        options = [
+            o for o in prop["anyOf"] if not (isinstance(o, dict) and o.get("type") == "null")
+        ]
+        if len(options) != 1:
+            raise SchemaError(f"{where}: anyOf is supported only for one type or null")
+        return _json_type(options[0], where)
     if isinstance(prop.get("enum"), list) and all(isinstance(v, str) for v in prop["enum"]):
         return Literal[tuple(prop["enum"])]
     kind = prop.get("type")
@@ -247,22 +305,21 @@ def _add_field(
     kind: Any,
     description: str,
     spec: str,
-    required: bool = True,
+    nullable: bool = True,
+    optional: bool = False,
 ) -> None:
+    """A field written in every answer: a value, or null where the text does not say (when
+    `nullable`), so that the model decides and a missing value is an explicit null. Bounded,
+    so that the grammar bounds a model that repeats itself."""
     if name in RESERVED_FIELDS:
         raise SchemaError(f"schema {spec!r}: field {name!r} is the tool's own (the evidence)")
     if name in fields:
         raise SchemaError(f"schema {spec!r}: field {name!r} twice")
-    # Written every time, null where the text does not say: the model must decide, and a
-    # missing value is an explicit null in the output. Bounded, so that the grammar bounds
-    # a model that repeats itself.
     kind = _bounded(kind)
-    info = (
-        Field(description=description or None)
-        if required
-        else Field(None, description=description or None)
-    )
-    fields[name] = (kind | None, info)
+    info = Field(description=description or None)
+    if optional:  # as a JSON Schema's property outside "required": may be left out
+        info = Field(None, description=description or None)
+    fields[name] = (kind | None if nullable or optional else kind, info)
 
 
 def _bounded(kind: Any) -> Any:
@@ -346,9 +403,15 @@ def _kind_name(name: str) -> str:
     return snake.lower()
 
 
-def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    return text.replace("typing.", "").replace("NoneType", "null")
+def _json_type_name(prop: dict[str, Any]) -> str:
+    """A property's JSON type as the prompt says it: "string or null", "one of 'a', 'b'"."""
+    if "anyOf" in prop:
+        return " or ".join(_json_type_name(option) for option in prop["anyOf"])
+    if "enum" in prop:
+        return "one of " + ", ".join(json.dumps(v, ensure_ascii=False) for v in prop["enum"])
+    if prop.get("type") == "array":
+        return f"list of {_json_type_name(prop.get('items', {}))}"
+    return str(prop.get("type", "any"))
 
 
 def _flat(value: object) -> str:

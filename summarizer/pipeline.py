@@ -126,7 +126,9 @@ class Summarizer:
         self.settings = settings
         # Always one: a 429 pauses every request of the run, with or without --rpm/--tpm.
         self.limiter = limiter or RateLimiter()
-        self.schema: ExtractionSchema = load_schema(settings.extraction_schema)
+        self.schema: ExtractionSchema = load_schema(
+            settings.extraction_schema, settings.prompts_dir
+        )
         self.prompt: PromptSet = _extraction_prompt(settings, self.schema)
         self.synopsis_prompt: PromptSet = _synopsis_prompt(settings)
         self.endpoint: Endpoint = select_endpoint(settings)

@@ -294,3 +294,48 @@ def test_a_bad_example_stops_the_command_before_any_call(tmp_path: Path) -> None
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     assert f"examples {examples} line 1: extractions[0].quote 'Z'" in result.stderr
+
+
+# ---- named schemas, and the schemas command -----------------------------------------------
+
+
+def test_a_named_schema_is_a_prompt_set_folder_with_a_schema_json(tmp_path: Path) -> None:
+    folder = tmp_path / "meds"
+    folder.mkdir()
+    (folder / "schema.json").write_text(
+        json.dumps({"properties": {"drug": {"type": "string"}}, "required": ["drug"]})
+    )
+    named = load_schema("meds", tmp_path)
+    assert (named.name, named.prompt, named.answer.item_kind) == ("meds", "items", "meds")
+    run = Summarizer(
+        Settings(base_url=NOWHERE, model="m", extraction_schema="meds", prompts_dir=tmp_path)
+    )
+    assert run.prompt.name == "items"  # the built-in items prompt: the folder has none
+    for template in ("system.j2", "user.j2"):
+        (folder / template).write_text("Extract {{ schema_name }}: {{ text }}")
+    run = Summarizer(
+        Settings(base_url=NOWHERE, model="m", extraction_schema="meds", prompts_dir=tmp_path)
+    )
+    assert run.prompt.name == "meds"
+    assert run.prompt.render(Document("n", "n", NOTE))[0]["content"] == f"Extract meds: {NOTE}"
+    # Not among the built-in ones: without the folder, the name is one inline field.
+    assert [f.name for f in load_schema("meds").item_fields()] == ["meds"]
+
+
+def test_the_schemas_command_lists_them_and_prints_one_to_copy(tmp_path: Path) -> None:
+    (tmp_path / "meds").mkdir()
+    (tmp_path / "meds" / "schema.json").write_text(
+        json.dumps({"properties": {"drug": {"type": "string"}}})
+    )
+    listed = runner.invoke(app, ["schemas", "--prompts-dir", str(tmp_path)])
+    assert listed.exit_code == 0, listed.output
+    assert "news" in listed.stdout and "meds" in listed.stdout and "statement" in listed.stdout
+    printed = runner.invoke(app, ["schemas", SCHEMA_FILE])
+    assert printed.exit_code == 0, printed.output
+    copy = tmp_path / "medication.json"
+    copy.write_text(printed.stdout)
+    assert "quote" not in json.loads(printed.stdout)["properties"]
+    # Printed and read back, it is the same schema: the same hash, the same store keys.
+    assert load_schema(str(copy)).hash == load_schema(SCHEMA_FILE).hash
+    bad = runner.invoke(app, ["schemas", "drug, dose decimal"])
+    assert bad.exit_code == 2 and "has type 'decimal'" in bad.stderr

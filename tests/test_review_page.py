@@ -187,3 +187,35 @@ def test_batch_writes_the_review_page(tmp_path: Path) -> None:
     data = section_data(section)
     assert data["text"] == (NOTES / "003_pain.txt").read_text(encoding="utf-8")
     assert {f["fields"]["drug"].lower() for f in data["facts"]} == {"ibuprofen", "paracetamol"}
+
+
+def test_unlocated_items_stand_apart_and_filters_hide_the_others(
+    results: list[DocumentResult], tmp_path: Path
+) -> None:
+    chromium = _chromium()
+    result = next(r for r in results if len(r.facts) >= 2)
+    lost = result.facts[1].model_copy(
+        update={
+            "evidence": result.facts[1].evidence.model_copy(
+                update={"start": None, "end": None, "status": "ungrounded", "support": "unsupported"}
+            )
+        }
+    )
+    page = tmp_path / "review.html"
+    with page.open("w", encoding="utf-8") as stream:
+        writer = ReviewPageWriter(stream, {result.id: Path(result.source).read_text("utf-8")})
+        writer.write(result.model_copy(update={"facts": [result.facts[0], lost]}))
+        writer.close()
+    dom = _run_chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri() + "#all")
+    (section,) = sections(parse(dom.stdout))
+    (apart,) = section.select("div", "unlocated")
+    assert [tr.attrs["data-fact"] for tr in apart.select("tr", "item")] == [lost.id]
+    marks = section.select("mark", "ev")
+    assert marks and all(lost.id not in m.attrs["data-facts"].split() for m in marks)
+    assert check_highlights(section) == 1
+
+    url = page.as_uri() + "?support=unsupported#all"
+    (filtered,) = sections(parse(_run_chromium(chromium, tmp_path / "p2", "--dump-dom", url).stdout))
+    shown = {tr.attrs["data-fact"]: "hidden" not in tr.attrs for tr in filtered.select("tr", "item")}
+    assert shown == {result.facts[0].id: False, lost.id: True}
+    assert all("off" in m.classes for m in filtered.select("mark", "ev"))

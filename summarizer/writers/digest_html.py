@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from itertools import pairwise
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Template
 
 from summarizer.digest.models import Article, Digest, Quote
 from summarizer.schemas import AttributionKind
+from summarizer.writers.html import html_template
 
 ATTRIBUTION_KINDS = tuple(AttributionKind)
 
@@ -92,16 +92,8 @@ def render_digest_html(digest: Digest) -> str:
     )
 
 
-@cache
 def _template() -> Template:
-    environment = Environment(
-        loader=PackageLoader("summarizer.writers", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("digest.html.j2")
+    return html_template("digest.html.j2")
 
 
 def _quotes(digest: Digest) -> Iterator[tuple[Quote, bool]]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, MutableMapping
-from functools import cache
 from typing import TextIO
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Template
 
 from summarizer.documents import Document, ReadError
 from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.writers.html import html_template
 
 Outcome = DocumentResult | FailedDocument
 
@@ -85,13 +85,5 @@ def _data(outcome: Outcome, text: str | None) -> str:
     return encoded.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-@cache
 def _template() -> Template:
-    env = Environment(
-        loader=PackageLoader("summarizer.writers", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("review.html.j2")
+    return html_template("review.html.j2")
