@@ -339,3 +339,18 @@ def test_the_schemas_command_lists_them_and_prints_one_to_copy(tmp_path: Path) -
     assert load_schema(str(copy)).hash == load_schema(SCHEMA_FILE).hash
     bad = runner.invoke(app, ["schemas", "drug, dose decimal"])
     assert bad.exit_code == 2 and "has type 'decimal'" in bad.stderr
+
+
+def test_news_examples_take_the_place_of_the_prompts_own(tmp_path: Path) -> None:
+    path = tmp_path / "news.jsonl"
+    text = "The mayor opened the new library on Monday. It cost $3 million."
+    example = {"quote": "It cost $3 million.", "statement": "The library cost $3 million."}
+    path.write_text(json.dumps({"text": text, "extractions": [example]}) + "\n")
+    settings = Settings(base_url=NOWHERE, model="m")
+    plain = Summarizer(settings)
+    shown = Summarizer(Settings(**{**settings.__dict__, "examples": path}))
+    document = Document("n", "n", NOTE)
+    system = shown.prompt.render(document)[0]["content"]
+    assert isinstance(system, str) and "The library cost $3 million." in system
+    assert "Riverton" not in system and "Riverton" in str(plain.prompt.render(document)[0])
+    assert shown.request_key(document).key != plain.request_key(document).key

@@ -197,7 +197,12 @@ def test_unlocated_items_stand_apart_and_filters_hide_the_others(
     lost = result.facts[1].model_copy(
         update={
             "evidence": result.facts[1].evidence.model_copy(
-                update={"start": None, "end": None, "status": "ungrounded", "support": "unsupported"}
+                update={
+                    "start": None,
+                    "end": None,
+                    "status": "ungrounded",
+                    "support": "unsupported",
+                }
             )
         }
     )
@@ -215,7 +220,11 @@ def test_unlocated_items_stand_apart_and_filters_hide_the_others(
     assert check_highlights(section) == 1
 
     url = page.as_uri() + "?support=unsupported#all"
-    (filtered,) = sections(parse(_run_chromium(chromium, tmp_path / "p2", "--dump-dom", url).stdout))
-    shown = {tr.attrs["data-fact"]: "hidden" not in tr.attrs for tr in filtered.select("tr", "item")}
+    (filtered,) = sections(
+        parse(_run_chromium(chromium, tmp_path / "p2", "--dump-dom", url).stdout)
+    )
+    shown = {
+        tr.attrs["data-fact"]: "hidden" not in tr.attrs for tr in filtered.select("tr", "item")
+    }
     assert shown == {result.facts[0].id: False, lost.id: True}
     assert all("off" in m.classes for m in filtered.select("mark", "ev"))
