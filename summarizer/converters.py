@@ -12,6 +12,8 @@ import io
 from dataclasses import dataclass
 from typing import Literal
 
+from summarizer.errors import SummarizerError
+
 PAGE_BREAK = "\n\n"
 # A PDF whose pages hold less text than this has no text layer worth the name: a scan.
 MIN_PDF_TEXT_CHARS = 20
@@ -21,7 +23,7 @@ WRAPPED_SHARE = 0.6
 PartKind = Literal["page", "paragraph"]
 
 
-class ConversionError(ValueError):
+class ConversionError(SummarizerError, ValueError):
     """A file that cannot be turned into text; the message is the cause, for one line."""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from summarizer.cleaning import strip_boilerplate
 from summarizer.converters import ConversionError, Converted, PartKind, docx_text, pdf_text
+from summarizer.errors import SummarizerError
 
 STDIN = "-"
 NUL = b"\x00"
@@ -74,7 +75,7 @@ class Document:
         return strip_boilerplate(self.text)
 
 
-class ReadError(Exception):
+class ReadError(SummarizerError):
     """An input that cannot become a document; the message names the source and the cause."""
 
     def __init__(self, source: str, cause: str) -> None:
@@ -249,7 +250,7 @@ def _read_url_list(path: str, max_chars: int) -> Iterator[Document | ReadError]:
 
 
 def _read_directory(folder: Path, max_chars: int) -> Iterator[Document | ReadError]:
-    files, unreadable = _walk(folder)
+    files, unreadable = directory_files(folder)
     for error in unreadable:
         yield ReadError(error.filename or str(folder), f"{error.strerror}: its files are not read")
     if not files and not unreadable:
@@ -260,9 +261,10 @@ def _read_directory(folder: Path, max_chars: int) -> Iterator[Document | ReadErr
         yield from _read_file(str(file), doc_id, max_chars)
 
 
-def _walk(folder: Path) -> tuple[list[Path], list[OSError]]:
+def directory_files(folder: Path) -> tuple[list[Path], list[OSError]]:
     """The readable kinds of files under `folder`, and the folders that could not be listed
-    (a folder without read permission: rglob skips it without a word)."""
+    (a folder without read permission: rglob skips it without a word). The one listing: the
+    progress bar counts what is read from these."""
     files: list[Path] = []
     unreadable: list[OSError] = []
     for root, _dirs, names in os.walk(folder, onerror=unreadable.append):

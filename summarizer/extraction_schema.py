@@ -41,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 
+from summarizer.errors import UsageError
 from summarizer.prompting import TEMPLATE_FILES, builtin_prompts_dir
 from summarizer.schemas import (
     MAX_STATEMENT_CHARS,
@@ -71,7 +72,7 @@ _IMPORT_SPEC = re.compile(r"^(?P<module>[\w./\\-]+?):(?P<name>[A-Za-z_]\w*)$")
 _INLINE_FIELD = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?:\s+(?P<type>\w+))?\s*(?::\s*(?P<doc>.*))?$")
 
 
-class SchemaError(ValueError):
+class SchemaError(UsageError, ValueError):
     """A schema that cannot be used; the message names the schema and the problem."""
 
 

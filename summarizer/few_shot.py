@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
+from summarizer.errors import UsageError
 from summarizer.extraction_schema import ExtractionSchema
 from summarizer.grounding import Locator
 from summarizer.schemas import GroundingStatus
@@ -23,7 +24,7 @@ from summarizer.schemas import GroundingStatus
 LOCATED = (GroundingStatus.EXACT, GroundingStatus.NORMALIZED)
 
 
-class ExampleError(ValueError):
+class ExampleError(UsageError, ValueError):
     """An examples file that cannot be used; the message names the file and the line."""
 
 

@@ -5,7 +5,7 @@ Statuses, strongest first:
 - `normalized`: it stands there once case, whitespace, quotation marks, dashes and
   tokenization spaces ("team 's") are ignored on both sides;
 - `fuzzy`: an approximate match (a word changed, a clause dropped, parts joined by an
-  ellipsis) scoring at least FUZZY_MIN_SCORE, with the matched span;
+  ellipsis) scoring at least GroundingPolicy.fuzzy_min_score, with the matched span;
 - `ungrounded`: not found.
 Offsets always index the original text, so `text[start:end]` is the evidence as it stands
 in the source. Repeated quotes take the first occurrence not yet used.
@@ -32,21 +32,6 @@ from summarizer.support import check_support, support_rate
 from summarizer.text import Sentence, SentenceIndex, sentences
 from summarizer.writing_systems import UNSPACED_SCRIPTS, script_of
 
-# rapidfuzz scores run 0-100. 85 on the normalized text accepts a changed or dropped word in
-# a sentence-long quote; a paraphrase that shares some words scores around 60-75.
-FUZZY_MIN_SCORE = 85.0
-# Below this many normalized characters (about eight words) a quote must match exactly or
-# normalized: in a short quote one changed word ("accepted" for "rejected") still scores 85.
-FUZZY_MIN_CHARS = 40
-# The same eight words or so in Chinese, Japanese or Korean, where a character is a word or
-# half of one.
-FUZZY_MIN_CHARS_UNSPACED = 12
-# A sentence offered as a quote has at least this many words.
-MIN_QUOTE_WORDS = 3
-# Parts of a quote (around an ellipsis, or sentences run together) shorter than this are too
-# weak to anchor a match on their own.
-PART_MIN_CHARS = 8
-
 _DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-")
 # Quotation marks vanish in the normalized form: models drop or swap them to keep their JSON
 # valid, and tokenized text puts spaces around them ("team 's").
@@ -59,9 +44,41 @@ _KEPT[[c for c in range(0x10000) if chr(c).isspace()]] = False
 # Stripped from the ends of a quote: models wrap quotes in quote marks or end them with a period.
 QUOTE_TRIM = " \t\r\n\"'.,;:\u2018\u2019\u201c\u201d"
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\.\s*\.\s*\.|\u2026)\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])|(?<=[。！？])")
 
 Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class GroundingPolicy:
+    """How near a quote must come to the text to count as found, and what may be offered as
+    a quote: one object, passed down, so that a caller (or a test) can change a threshold
+    without patching module state."""
+
+    # rapidfuzz scores run 0-100. 85 on the normalized text accepts a changed or dropped word
+    # in a sentence-long quote; a paraphrase that shares some words scores around 60-75.
+    fuzzy_min_score: float = 85.0
+    # Below this many normalized characters (about eight words) a quote must match exactly or
+    # normalized: in a short quote one changed word ("accepted" for "rejected") still scores 85.
+    fuzzy_min_chars: int = 40
+    # The same eight words or so in Chinese, Japanese or Korean, where a character is a word
+    # or half of one.
+    fuzzy_min_chars_unspaced: int = 12
+    # A sentence offered as a quote has at least this many words.
+    min_quote_words: int = 3
+    # Parts of a quote (around an ellipsis, or sentences run together) shorter than this are
+    # too weak to anchor a match on their own.
+    part_min_chars: int = 8
+
+    def min_fuzzy_chars(self, needle: str) -> int:
+        """The shortest normalized quote that may match approximately, in its script."""
+        return self.fuzzy_min_chars_unspaced if is_unspaced(needle) else self.fuzzy_min_chars
+
+    def min_part_chars(self, quote: str) -> int:
+        """The shortest part of a split quote that may anchor a match, in its script."""
+        return self.part_min_chars // 2 if is_unspaced(quote) else self.part_min_chars
+
+
+DEFAULT_GROUNDING = GroundingPolicy()
 
 
 @dataclass(frozen=True)
@@ -153,15 +170,24 @@ class Locator:
     """Finds quotes in one document, remembering which spans earlier quotes took."""
 
     text: str
+    policy: GroundingPolicy = DEFAULT_GROUNDING
     _normalized: NormalizedText | None = None
     _bounds: tuple[list[int], list[int]] | None = None
     _used: set[Span] = field(default_factory=set)
 
     @property
     def normalized(self) -> NormalizedText:
+        """The text normalized, once: every quote located in it reuses this."""
         if self._normalized is None:
             self._normalized = normalize(self.text)
         return self._normalized
+
+    def locate_all(self, quotes: Iterable[str]) -> list[Evidence]:
+        """One answer's quotes, each taking the first occurrence the others have not. The
+        spans of earlier calls are free again: each call is a new answer (a re-ask), while
+        the normalized text is kept across them."""
+        self._used.clear()
+        return [self.locate(q) for q in quotes]
 
     def locate(self, quote: str) -> Evidence:
         match = self._match(quote, from_offset=0, mark_used=True)
@@ -233,11 +259,12 @@ class Locator:
         needle = normalize(quote.strip(QUOTE_TRIM)).text
         base = self._normalized_index(from_offset)
         hay = self.normalized.text
-        if len(needle) < min_fuzzy_chars(needle) or len(needle) > len(hay) - base:
+        if len(needle) < self.policy.min_fuzzy_chars(needle) or len(needle) > len(hay) - base:
             return None
         # partial_ratio compares windows as long as the needle: good at finding where the
         # quote is, not at where it ends when the model dropped or added words.
-        rough = fuzz.partial_ratio_alignment(needle, hay[base:], score_cutoff=FUZZY_MIN_SCORE - 15)
+        cutoff = self.policy.fuzzy_min_score - 15
+        rough = fuzz.partial_ratio_alignment(needle, hay[base:], score_cutoff=cutoff)
         if rough is None:
             return None
         start, end = self._best_word_span(
@@ -250,7 +277,7 @@ class Locator:
         while end - start > 1 and hay[end - 1] in ",;:.，。、；：" and hay[end - 1] != needle[-1]:
             end -= 1  # the word boundary kept the source's punctuation; the quote has none
         score = fuzz.ratio(needle, hay[start:end])
-        if score < FUZZY_MIN_SCORE:
+        if score < self.policy.fuzzy_min_score:
             return None
         return Match(
             self.normalized.span_in_original(start, end), GroundingStatus.FUZZY, score / 100
@@ -288,9 +315,8 @@ class Locator:
         between the parts is not in the quote.
         """
         trimmed = quote.strip(QUOTE_TRIM)
-        splitter = _ELLIPSIS if _ELLIPSIS.search(trimmed) else _SENTENCE_END
-        parts = [p for p in splitter.split(trimmed) if p.strip(QUOTE_TRIM)]
-        shortest = PART_MIN_CHARS // 2 if is_unspaced(trimmed) else PART_MIN_CHARS
+        parts = _quote_parts(trimmed)
+        shortest = self.policy.min_part_chars(trimmed)
         if len(parts) < 2 or any(len(normalize(p).text) < shortest for p in parts):
             return None
         matches: list[Match] = []
@@ -313,8 +339,14 @@ def is_unspaced(text: str) -> bool:
     return bool(letters) and unspaced * 2 > len(letters)
 
 
-def min_fuzzy_chars(needle: str) -> int:
-    return FUZZY_MIN_CHARS_UNSPACED if is_unspaced(needle) else FUZZY_MIN_CHARS
+def _quote_parts(quote: str) -> list[str]:
+    """The parts of a quote around its ellipses or, having none, its sentences (split as
+    everywhere else, by summarizer.text), blank ones left out."""
+    if _ELLIPSIS.search(quote):
+        pieces = _ELLIPSIS.split(quote)
+    else:
+        pieces = [s.text for s in sentences(quote)]
+    return [p for p in pieces if p.strip(QUOTE_TRIM)]
 
 
 def _within(sorted_values: list[int], low: int, high: int) -> list[int]:
@@ -323,9 +355,11 @@ def _within(sorted_values: list[int], low: int, high: int) -> list[int]:
     ]
 
 
-def locate_all(text: str, quotes: Iterable[str]) -> list[Evidence]:
-    locator = Locator(text)
-    return [locator.locate(q) for q in quotes]
+def locate_all(
+    text: str, quotes: Iterable[str], policy: GroundingPolicy = DEFAULT_GROUNDING
+) -> list[Evidence]:
+    """Locator.locate_all for a text read once."""
+    return Locator(text, policy).locate_all(quotes)
 
 
 def report(evidence: Sequence[Evidence], reasks: int = 0, dropped: int = 0) -> GroundingReport:
@@ -369,16 +403,20 @@ class GroundingCheck:
     # Offer the model the sentences it is shown (the text without page furniture, lines of
     # the text) as the only quotes it may write; None: any string.
     shown: str | None = None
-    _normalized: NormalizedText | None = None
+    policy: GroundingPolicy = DEFAULT_GROUNDING
+    _locator: Locator | None = None
     _index: SentenceIndex | None = None
 
+    @property
+    def locator(self) -> Locator:
+        """One locator across all calls: every validation attempt and the final result
+        locate quotes in the same text, normalized once."""
+        if self._locator is None:
+            self._locator = Locator(self.text, self.policy)
+        return self._locator
+
     def locate_all(self, quotes: Iterable[str]) -> list[Evidence]:
-        """locate_all() on this document, normalizing it at most once across all calls:
-        every validation attempt and the final result locate quotes in the same text."""
-        locator = Locator(self.text, _normalized=self._normalized)
-        evidence = [locator.locate(q) for q in quotes]
-        self._normalized = locator._normalized
-        return evidence
+        return self.locator.locate_all(quotes)
 
     def complaint(self, extraction: GroundedAnswer) -> str | None:
         if self.reasks_left <= 0:
@@ -407,7 +445,7 @@ class GroundingCheck:
         if self.shown is None:
             return None
         choices = list(dict.fromkeys(s.text for s in sentences(self.shown)))
-        whole = [c for c in choices if len(c.split()) >= MIN_QUOTE_WORDS]
+        whole = [c for c in choices if len(c.split()) >= self.policy.min_quote_words]
         return whole or choices or None
 
     @property

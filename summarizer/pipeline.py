@@ -20,17 +20,17 @@ from pydantic import BaseModel
 
 from summarizer.config import Settings
 from summarizer.documents import Document, ReadError
+from summarizer.errors import RunError, SummarizerError, raise_unexpected
 from summarizer.extraction_schema import MAX_ITEMS, ExtractionSchema, load_schema
 from summarizer.facts import annotate
 from summarizer.few_shot import examples_hash, load_examples
 from summarizer.grounding import GroundingCheck, report
 from summarizer.llm.client import Completion, LLMClient, LLMError
-from summarizer.llm.engine import EngineError, open_local_engine
+from summarizer.llm.engine import open_local_engine
 from summarizer.llm.limits import RateLimiter
-from summarizer.llm.model_store import ModelError
 from summarizer.llm.providers import Endpoint, context_tokens, select_endpoint
 from summarizer.llm.recording import CassetteError, is_replay_miss, open_cassette
-from summarizer.prompting import PromptError, PromptSet, fence, load_prompt_set
+from summarizer.prompting import PromptSet, fence, load_prompt_set
 from summarizer.schemas import (
     GROUNDING_CHECK,
     MAX_SENTENCE_CHARS,
@@ -47,6 +47,9 @@ from summarizer.schemas import (
     TextWindow,
     Usage,
 )
+
+# Imported from here by the CLI, the batch and the digest: one alias, defined in schemas.
+from summarizer.schemas import Outcome as Outcome
 from summarizer.store import RequestKey, params_json
 from summarizer.text import sentences
 from summarizer.windows import (
@@ -62,7 +65,6 @@ from summarizer.writing_systems import in_scripts, language_scripts, scripts_of
 
 logger = logging.getLogger(__name__)
 
-Outcome = DocumentResult | FailedDocument
 # Documents in a row that could not reach the endpoint before the others stop trying.
 UNREACHABLE_LIMIT = 3
 M = TypeVar("M", bound=BaseModel)
@@ -247,28 +249,29 @@ class Summarizer:
                 id=document.id, source=document.source, error=self.breaker.open_reason
             )
         try:
-            messages = self.prompt.render(document, self.settings.language)
-            client = await self._llm()
-            checking = GROUNDING_CHECK.set(check)
-            try:
-                completion = await client.extract(messages, self.response_model(document))
-            finally:
-                GROUNDING_CHECK.reset(checking)
-        except (LLMError, EngineError, ModelError, PromptError) as exc:
+            completion = await self._extract_checked(document, check)
+        except SummarizerError as exc:  # the model, the engine or this document's prompt
             self.breaker.record(exc)
             return self._failure(document, exc)
         except Exception as exc:  # one document's surprise must not cost the others theirs
-            logger.warning(
-                "%s: unexpected %s, please report it", document.source, type(exc).__name__
-            )
-            logger.debug("unexpected error on %s", document.source, exc_info=True)
-            return FailedDocument(
-                id=document.id,
-                source=document.source,
-                error=f"unexpected error: {type(exc).__name__}: {exc}",
-            )
+            if raise_unexpected():
+                raise
+            return unexpected_failure(document, exc)
         self.breaker.record(None)
         return build_result(document, completion, self, check, time.monotonic() - started)
+
+    async def _extract_checked(
+        self, document: Document, check: GroundingCheck
+    ) -> Completion[GroundedAnswer]:
+        """The model's answer for one document, its quotes checked (and re-asked for)
+        against this document's text while validation runs."""
+        messages = self.prompt.render(document, self.settings.language)
+        client = await self._llm()
+        checking = GROUNDING_CHECK.set(check)
+        try:
+            return await client.extract(messages, self.response_model(document))
+        finally:
+            GROUNDING_CHECK.reset(checking)
 
     def response_model(self, document: Document) -> type[GroundedAnswer]:
         return self.in_document_scripts(document, self.schema.answer)
@@ -403,7 +406,7 @@ class Summarizer:
         )
         try:
             completion = await self.extract(messages, self.in_document_scripts(document, Synopsis))
-        except (LLMError, EngineError, ModelError) as exc:
+        except RunError as exc:
             logger.warning(
                 "%s: the summary of the whole could not be written (%s); the first window's stands",
                 document.source,
@@ -433,7 +436,7 @@ class Summarizer:
         client = await self._llm()
         return await client.extract(messages, response_model)
 
-    def _failure(self, document: Document, exc: Exception) -> FailedDocument:
+    def _failure(self, document: Document, exc: SummarizerError) -> FailedDocument:
         reason = str(exc)
         if is_replay_miss(exc) and self.settings.replay_cassette:
             reason = (
@@ -450,7 +453,7 @@ class Summarizer:
             if self._client is None:
                 try:
                     self._client = await self._connect()
-                except (EngineError, ModelError) as exc:
+                except RunError as exc:  # the engine or its model file
                     self._startup_error = str(exc)
                     raise LLMError(str(exc)) from exc
             return self._client
@@ -602,6 +605,19 @@ def summary_text(parts: list[str]) -> str:
         if part:
             kept.append(part)
     return " ".join(kept)
+
+
+def unexpected_failure(document: Document, exc: Exception) -> FailedDocument:
+    """A surprise (a bug) as this document's failure, its traceback logged once at warning
+    level: what a user can paste into a report."""
+    logger.warning(
+        "%s: unexpected %s, please report it", document.source, type(exc).__name__, exc_info=exc
+    )
+    return FailedDocument(
+        id=document.id,
+        source=document.source,
+        error=f"unexpected error: {type(exc).__name__}: {exc}",
+    )
 
 
 def read_failure(error: ReadError) -> FailedDocument:

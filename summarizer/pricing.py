@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from summarizer.errors import UsageError
 from summarizer.schemas import Usage
 
 logger = logging.getLogger(__name__)
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 BUILTIN_PRICES = Path(__file__).with_name("prices.json")
 
 
-class PriceError(ValueError):
+class PriceError(UsageError, ValueError):
     """A price table that cannot be read."""
 
 

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 
 from summarizer.batch import BatchTotals
-from summarizer.documents import DIRECTORY_SUFFIXES
+from summarizer.documents import TABLE_SUFFIXES, directory_files
 
 
 class RichProgress:
@@ -61,7 +61,7 @@ def estimate_count(inputs: list[str]) -> int | None:
     for spec in inputs:
         path = Path(spec)
         if path.is_dir():
-            files = [p for p in path.rglob("*") if p.suffix.lower() in DIRECTORY_SUFFIXES]
+            files, _unreadable = directory_files(path)
         elif path.is_file():
             files = [path]
         else:
@@ -72,7 +72,7 @@ def estimate_count(inputs: list[str]) -> int | None:
 
 def _documents_in(file: Path) -> int:
     suffix = file.suffix.lower()
-    if suffix not in (".jsonl", ".csv"):
+    if suffix not in TABLE_SUFFIXES:
         return 1
     with file.open("rb") as handle:
         lines = sum(1 for line in handle if line.strip())

@@ -11,12 +11,13 @@ import jinja2
 from openai.types.chat import ChatCompletionMessageParam
 
 from summarizer.documents import Document
+from summarizer.errors import UsageError
 from summarizer.schemas import MAX_FACTS, MAX_NAMES, MAX_SUMMARY_SENTENCES, MIN_FACTS
 
 TEMPLATE_FILES = ("system.j2", "user.j2")
 
 
-class PromptError(Exception):
+class PromptError(UsageError):
     """A prompt set that is missing, incomplete or fails to render."""
 
 

@@ -379,3 +379,8 @@ class FailedDocument(BaseModel):
     usage: Usage = Field(
         default_factory=Usage, description="Tokens spent on the attempts that failed"
     )
+
+
+# What one document comes to: its result, or the reason there is none. The one definition;
+# the pipeline, the store, the writers and the digest all name this alias.
+Outcome = DocumentResult | FailedDocument

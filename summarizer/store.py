@@ -15,12 +15,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import platformdirs
 
+from summarizer.errors import RunError
 from summarizer.schemas import DocumentResult, FailedDocument
 
-Outcome = DocumentResult | FailedDocument
+# Imported from here by summarizer.logs: one alias, defined in schemas.
+from summarizer.schemas import Outcome as Outcome
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outcomes (
@@ -67,6 +70,21 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+class Connected:
+    """An open SQLite connection to a store, closed on leaving a `with` block."""
+
+    _db: sqlite3.Connection
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("summarizer")) / "store.sqlite3"
 
@@ -104,11 +122,11 @@ class RunRow:
     totals: RunTotals
 
 
-class StoreError(RuntimeError):
+class StoreError(RunError, RuntimeError):
     """A store that cannot be used: the message names the file and the cause."""
 
 
-class Store:
+class Store(Connected):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
@@ -123,15 +141,6 @@ class Store:
                     self._db.execute(statement)
         except (OSError, sqlite3.Error) as exc:
             raise store_error(path, exc) from None
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db, self.path)

@@ -7,8 +7,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from summarizer.grounding import (
-    FUZZY_MIN_CHARS,
+    DEFAULT_GROUNDING,
     GroundingCheck,
+    GroundingPolicy,
     Locator,
     locate_all,
     normalize,
@@ -323,6 +324,20 @@ def test_near_misses_are_not_passed_off_as_evidence(quote: str) -> None:
         assert evidence.status == UNGROUNDED, evidence
 
 
+def test_a_policy_sets_the_thresholds_and_a_check_re_locates_afresh() -> None:
+    quote = "Hamas insists on a comprehensive deal that includes a permanent ceasefire and release of Palestinian prisoners"
+    assert Locator(SENTENCE).locate(quote).status == FUZZY
+    strict = GroundingPolicy(fuzzy_min_score=99.0)
+    assert Locator(SENTENCE, strict).locate(quote).status == UNGROUNDED
+    assert locate_all(SENTENCE, [quote], strict)[0].status == UNGROUNDED
+    check = GroundingCheck(SENTENCE, policy=strict)
+    assert check.locate_all([quote])[0].status == UNGROUNDED
+    # Each call is a new answer: the same quote takes the same first occurrence again.
+    again = check.locate_all(["Israel has rejected those terms"] * 2)
+    assert again == check.locate_all(["Israel has rejected those terms"] * 2)
+    assert check.locator.normalized is check.locator.normalized
+
+
 def test_exact_and_normalized_score_one_ungrounded_none() -> None:
     found = locate_all(
         SENTENCE, ["Israel has rejected those terms", "ISRAEL HAS REJECTED", "nothing like it"]
@@ -352,7 +367,9 @@ def test_every_fuzzy_span_is_similar_to_its_quote(data: st.DataObject) -> None:
     picked = words[start : start + data.draw(st.integers(12, 24))]
     drop = data.draw(st.integers(1, len(picked) - 2))
     quote = " ".join(picked[:drop] + picked[drop + 1 :])
-    assume(len(normalize(quote).text) >= FUZZY_MIN_CHARS)  # shorter ones must match exactly
+    assume(
+        len(normalize(quote).text) >= DEFAULT_GROUNDING.fuzzy_min_chars
+    )  # shorter ones must match exactly
     evidence = Locator(text).locate(quote)
     assert evidence.status != UNGROUNDED
     assert evidence.start is not None and evidence.end is not None

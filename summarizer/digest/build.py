@@ -23,11 +23,10 @@ from summarizer.digest.summary import (
     proposals,
 )
 from summarizer.documents import Document, ReadError
-from summarizer.llm.client import Completion, LLMError
-from summarizer.llm.engine import EngineError
-from summarizer.llm.model_store import ModelError
+from summarizer.errors import SummarizerError
+from summarizer.llm.client import Completion
 from summarizer.pipeline import Outcome, Summarizer, read_failure
-from summarizer.prompting import PromptError, PromptSet, load_prompt_set
+from summarizer.prompting import PromptSet, load_prompt_set
 from summarizer.schemas import EntityType, FailedDocument, Usage
 from summarizer.text import looks_english
 from summarizer.writing_systems import in_scripts, scripts_of
@@ -143,7 +142,7 @@ class DigestBuilder:
             completion: Completion[DigestDraft] = await self.summarizer.extract(
                 messages, in_scripts(DigestDraft, scripts)
             )
-        except (LLMError, EngineError, ModelError, PromptError) as exc:
+        except SummarizerError as exc:  # the model, the engine or the digest prompt
             labels = ", ".join(s.article.source for s in sources)
             logger.warning("digest summary of %s: %s (using the facts instead)", labels, exc)
             return None

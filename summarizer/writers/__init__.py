@@ -7,14 +7,13 @@ from collections.abc import MutableMapping
 from typing import Literal, Protocol, TextIO
 
 from summarizer.digest.models import Digest
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.schemas import Outcome
 from summarizer.writers.digest_html import render_digest_html
 from summarizer.writers.digest_markdown import render_digest_markdown
 from summarizer.writers.markdown import render_markdown
 from summarizer.writers.review_html import ReviewPageWriter
 
 OutputFormat = Literal["markdown", "json", "jsonl", "html"]
-Outcome = DocumentResult | FailedDocument
 
 
 class Writer(Protocol):

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from summarizer.documents import Document
+from summarizer.errors import RunError
 
 PARTIAL_SUFFIX = ".partial"
 T = TypeVar("T")
 
 
-class OutputError(RuntimeError):
+class OutputError(RunError, RuntimeError):
     """An output that cannot be written; the message names the path and the cause."""
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from summarizer.schemas import DocumentResult, Fact, FailedDocument, GroundingStatus, SupportVerdict
+from summarizer.schemas import (
+    DocumentResult,
+    Fact,
+    FailedDocument,
+    GroundingStatus,
+    Outcome,
+    SupportVerdict,
+)
 
 
-def render_markdown(outcome: DocumentResult | FailedDocument) -> str:
+def render_markdown(outcome: Outcome) -> str:
     if isinstance(outcome, FailedDocument):
         return f"# {outcome.source}\n\n**Failed:** {outcome.error}\n"
     return "\n".join(

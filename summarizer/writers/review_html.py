@@ -16,10 +16,8 @@ from typing import TextIO
 from jinja2 import Template
 
 from summarizer.documents import Document, ReadError
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.schemas import DocumentResult, Outcome
 from summarizer.writers.html import html_template
-
-Outcome = DocumentResult | FailedDocument
 
 
 def remember_texts(
