@@ -1,4 +1,5 @@
-"""The structured-output call: openai SDK + instructor, transport retries inside each attempt.
+"""The structured-output call: a provider's SDK (summarizer.llm.sdks) + instructor, transport
+retries inside each attempt.
 
 Two retry layers, kept apart: tenacity (summarizer.llm.retry) retries transport failures
 around every HTTP call; instructor re-asks the model only when its output fails validation.
@@ -12,31 +13,31 @@ from functools import cache
 from typing import Any, Generic, TypeVar, cast
 
 import instructor
-import openai
-from instructor.core import IncompleteOutputException, InstructorRetryException
-from instructor.v2.core.function_calls import response_schema
+from instructor.core import Hooks, IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from summarizer.config import Settings
+from summarizer.errors import RunError
 from summarizer.llm.limits import RateLimiter, estimate_tokens
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.recording import is_replay_miss
-from summarizer.llm.retry import BadResponseError, describe_error, with_transport_retries
+from summarizer.llm.retry import (
+    BadResponseError,
+    api_errors,
+    describe_error,
+    sdk_errors,
+    with_transport_retries,
+)
+from summarizer.llm.sdks import open_sdk, response_usage
 from summarizer.redaction import redact_text
 from summarizer.schemas import GROUNDING_ERROR, Usage
 
 M = TypeVar("M", bound=BaseModel)
 
-_MODES = {
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    "tools": instructor.Mode.TOOLS,
-    "json": instructor.Mode.JSON,
-}
 
-
-class LLMError(RuntimeError):
+class LLMError(RunError, RuntimeError):
     """A model call that failed for good; the message is one line for the user. `usage`
     counts the tokens its attempts spent, so a failed document's cost is not lost."""
 
@@ -65,32 +66,28 @@ class LLMClient:
         self.endpoint = endpoint
         self.settings = settings
         self.limiter = limiter
-        self._openai = openai.AsyncOpenAI(
-            api_key=endpoint.api_key,
-            base_url=endpoint.base_url,
-            max_retries=0,  # tenacity owns transport retries
-            timeout=settings.request_timeout_s,
-        )
-        mode = _MODES[endpoint.structured_mode]
+        self._sdk = open_sdk(endpoint, settings)
+        mode = self._sdk.modes[endpoint.structured_mode]
         create = with_transport_retries(
             self._create, settings.retry, on_backoff=limiter.pause if limiter else None
         )
+        # instructor's from_openai / from_anthropic, but around our create: theirs would call
+        # the SDK directly, leaving no place for the transport retries.
+        patched = instructor.patch(create=create, mode=mode, provider=self._sdk.provider)
         self._instructor = instructor.AsyncInstructor(
-            client=self._openai, create=instructor.patch(create=create, mode=mode), mode=mode
+            client=self._sdk.client, create=patched, mode=mode, provider=self._sdk.provider
         )
 
     async def close(self) -> None:
-        await self._openai.close()
+        await self._sdk.close()
 
     async def _create(self, **request: Any) -> Any:
         if self.limiter is not None:
             await self.limiter.acquire(estimate_tokens(request))
-        response = await self._openai.chat.completions.create(**request)
-        if not isinstance(getattr(response, "choices", None), list) or not response.choices:
+        response = await self._sdk.send(**request)
+        if not self._sdk.is_answer(response):
             cut_short = isinstance(response, str) and response.lstrip().startswith("{")
-            raise BadResponseError(
-                f"not an OpenAI-compatible chat completion: {_excerpt(response)}", cut_short
-            )
+            raise BadResponseError(f"not {self._sdk.answer}: {_excerpt(response)}", cut_short)
         return response
 
     async def extract(
@@ -104,11 +101,13 @@ class LLMClient:
             stop=SchemaReaskBudget(self.settings.validation_retries),
             reraise=True,
         )
+        tally = UsageTally()
         try:
             value, raw = await self._instructor.create_with_completion(
                 messages=messages,
                 response_model=_wrapped_once(response_model),
                 max_retries=reasks,
+                hooks=tally.hooks,
                 model=self.endpoint.model,
                 temperature=self.settings.temperature,
                 max_tokens=self.settings.max_output_tokens,
@@ -118,35 +117,33 @@ class LLMClient:
             raise LLMError(
                 f"the model's answer was cut off at the {limit}-token output limit "
                 "(a small model may be repeating itself)",
-                _usage(getattr(exc.last_completion, "usage", None)),
+                tally.usage,
             ) from exc
         except InstructorRetryException as exc:
-            raise self._error(exc) from exc
-        except openai.OpenAIError as exc:
-            raise self._transport_error(exc) from exc
-        usage = getattr(value, "_total_usage", None) or raw.usage
+            raise self._error(exc, tally.usage) from exc
+        except api_errors() as exc:
+            raise self._transport_error(exc, tally.usage) from exc
         return Completion(
             value=value,
-            usage=_usage(usage),
-            model=str(raw.model or self.endpoint.model),
+            usage=tally.usage,
+            model=str(getattr(raw, "model", None) or self.endpoint.model),  # Gemini: none
             model_seconds=_model_seconds(raw),
         )
 
-    def _error(self, exc: InstructorRetryException) -> LLMError:
+    def _error(self, exc: InstructorRetryException, usage: Usage) -> LLMError:
         cause = exc.__cause__
-        usage = _usage(exc.total_usage)
-        if isinstance(cause, openai.OpenAIError):
+        if isinstance(cause, api_errors()):
             return self._transport_error(cause, usage)
         detail = str(cause or exc).splitlines()[0]
         return self._message(
             f"model output invalid after {exc.n_attempts} attempt(s): {detail}", usage
         )
 
-    def _transport_error(self, error: openai.OpenAIError, usage: Usage | None = None) -> LLMError:
+    def _transport_error(self, error: Exception, usage: Usage | None = None) -> LLMError:
         message = f"{self.endpoint.describe()}: {describe_error(error)}"
         unreachable = (
-            isinstance(error, openai.APIConnectionError)
-            and not isinstance(error, openai.APITimeoutError)
+            isinstance(error, sdk_errors("APIConnectionError"))
+            and not isinstance(error, sdk_errors("APITimeoutError"))
             and not is_replay_miss(error)  # a request the cassette lacks: the next may be there
         )
         return self._message(message, usage, unreachable)
@@ -156,6 +153,20 @@ class LLMClient:
     ) -> LLMError:
         """An error whose message may be stored and shown: no key in it, however passed."""
         return LLMError(redact_text(message, [self.endpoint.api_key]), usage, unreachable)
+
+
+class UsageTally:
+    """The tokens of every completion one call received: each re-ask's, and a failed call's.
+    instructor reports each response to the call's own hooks (the client's would mix the
+    calls that run at once on it)."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self.hooks = Hooks()
+        self.hooks.on("completion:response", self._add)
+
+    def _add(self, response: Any) -> None:
+        self.usage += response_usage(response)
 
 
 class SchemaReaskBudget:
@@ -185,7 +196,7 @@ def _wrapped_once(model: type[M]) -> type[M]:
     """The model as instructor wants it, built once: given a plain pydantic model, instructor
     creates a new wrapper class for every request, and those classes are never freed
     (measured: ~23 KB per document in a batch)."""
-    return cast(type[M], response_schema(model))
+    return cast(type[M], instructor.response_schema(model))
 
 
 def _model_seconds(raw: Any) -> float | None:
@@ -200,13 +211,3 @@ def _model_seconds(raw: Any) -> float | None:
 def _excerpt(response: Any, chars: int = 80) -> str:
     text = " ".join(str(response).split())
     return repr(text[:chars] + ("..." if len(text) > chars else ""))
-
-
-def _usage(usage: Any) -> Usage:
-    if usage is None:
-        return Usage()
-    return Usage(
-        prompt_tokens=usage.prompt_tokens or 0,
-        completion_tokens=usage.completion_tokens or 0,
-        total_tokens=usage.total_tokens or 0,
-    )

@@ -23,6 +23,7 @@ from types import TracebackType
 import platformdirs
 
 from summarizer.config import Settings
+from summarizer.errors import RunError
 from summarizer.llm.model_store import MODEL_NAME, ModelError, ensure_default_model
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 _READY_TIMEOUT_S = 180.0
 
 
-class EngineError(RuntimeError):
+class EngineError(RunError, RuntimeError):
     """The embedded engine could not be started or stopped."""
 
 

@@ -62,8 +62,9 @@ class RateLimiter:
 def estimate_tokens(request: dict[str, object]) -> int:
     """Rough size of a chat request: prompt characters / 4 plus the output budget."""
     messages = request.get("messages")
-    chars = 0
+    # Anthropic's Messages API carries the system prompt beside the messages.
+    chars = len(str(request.get("system") or ""))
     if isinstance(messages, list):
-        chars = sum(len(str(m.get("content", ""))) for m in messages if isinstance(m, dict))
+        chars += sum(len(str(m.get("content", ""))) for m in messages if isinstance(m, dict))
     max_tokens = request.get("max_tokens")
     return chars // 4 + (max_tokens if isinstance(max_tokens, int) else 0)

@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 import platformdirs
 
+from summarizer.errors import RunError
+
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILENAME = f"{MODEL_NAME}.gguf"
 MODEL_SIZE = 1_117_320_768
@@ -27,7 +29,7 @@ PART_COUNT = 22
 _CHUNK = 8 * 1024 * 1024
 
 
-class ModelError(RuntimeError):
+class ModelError(RunError, RuntimeError):
     """The embedded model is missing, incomplete or not the file we expect."""
 
 

@@ -25,6 +25,7 @@ SECRET_REQUEST_HEADERS = (
     "authorization",
     "api-key",
     "x-api-key",
+    "x-goog-api-key",  # google-genai
     "cookie",
     "openai-organization",
     "openai-project",
