@@ -19,7 +19,6 @@ import asyncio
 import itertools
 import json
 import statistics
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 
 from rouge_score import rouge_scorer
 
-from summarizer.batch import Batch
+from summarizer.batch import Batch, open_batch
 from summarizer.config import Settings
 from summarizer.digest.build import DigestBuilder, sources_of
 from summarizer.digest.models import Story
@@ -35,10 +34,8 @@ from summarizer.digest.stories import group_stories
 from summarizer.digest.summary import extractive
 from summarizer.documents import Document
 from summarizer.evaluation import METRICS, rouge, score_system
-from summarizer.pipeline import Outcome, Summarizer
-from summarizer.pricing import load_prices
+from summarizer.pipeline import Outcome
 from summarizer.schemas import FailedDocument
-from summarizer.store import Store, default_store_path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "eval" / "neus_dev.jsonl"
@@ -61,13 +58,18 @@ def documents_of(story: dict[str, Any]) -> list[Document]:
     ]
 
 
-async def digest_stories(
-    stories: list[dict[str, Any]], summarizer: Summarizer, store: Store
-) -> list[dict[str, Any]]:
+async def digest_stories(stories: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
     """Per story: the model's summary, the extractive one, and the seconds it took."""
     outcomes: dict[str, Outcome] = {}
     sink = lambda outcome: outcomes.__setitem__(outcome.source, outcome)  # noqa: E731
-    job = Batch(summarizer, store, load_prices(free=True), sink, concurrency=1)
+    with open_batch(replace(settings, concurrency=1), sink) as job:
+        return await _digest_each(stories, job, outcomes)
+
+
+async def _digest_each(
+    stories: list[dict[str, Any]], job: Batch, outcomes: dict[str, Outcome]
+) -> list[dict[str, Any]]:
+    summarizer = job.summarizer
     builder = DigestBuilder(summarizer)
     rows = []
     async with summarizer:
@@ -199,14 +201,11 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=None, help="write the JSON report here")
     args = parser.parse_args()
     stories = load_stories(args.dataset, args.limit)
-    settings = replace(
-        Settings.from_env(None), record_cassette=args.record, replay_cassette=args.replay
+    # Recording with no --store, a fresh store (summarizer.batch.open_store): every call made.
+    settings = Settings.from_env(
+        None, record_cassette=args.record, replay_cassette=args.replay, store_path=args.store
     )
-    with tempfile.TemporaryDirectory() as scratch:
-        # Recording needs every call made: a cached article would be missing from the cassette.
-        fresh = Path(scratch) / "store.sqlite3" if args.record else default_store_path()
-        with Store(args.store or fresh) as store:
-            rows = asyncio.run(digest_stories(stories, Summarizer(settings), store))
+    rows = asyncio.run(digest_stories(stories, settings))
     result = report(rows, load_stories(args.dataset, None))
     print_report(result)
     if args.output:

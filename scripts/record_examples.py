@@ -24,16 +24,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from summarizer.batch import Batch
+from summarizer.batch import open_batch
 from summarizer.config import Settings
 from summarizer.digest.build import DigestBuilder, run_digest
 from summarizer.documents import iter_documents, read_path
 from summarizer.pipeline import Summarizer
-from summarizer.pricing import load_prices
 from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.store import Store
 from summarizer.writers import render_digest, to_dict
 from summarizer.writers.markdown import render_markdown
 
@@ -88,12 +87,15 @@ def record_digest(replay: bool = False) -> bool:
         if replay
         else Settings.from_env(record_cassette=cassette)
     )
-    summarizer = Summarizer(settings)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "s.sqlite3") as store:
-        job = Batch(summarizer, store, load_prices(free=True), lambda _: None, concurrency=1)
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        open_batch(
+            replace(settings, store_path=Path(scratch) / "s.sqlite3", concurrency=1), lambda _: None
+        ) as job,
+    ):
         items = list(iter_documents(["examples/articles"]))
-        digest = asyncio.run(run_digest(job, items, DigestBuilder(summarizer)))
+        digest = asyncio.run(run_digest(job, items, DigestBuilder(job.summarizer)))
     for output_format, suffix in (("markdown", "md"), ("json", "json"), ("html", "html")):
         (OUTPUTS / f"digest.{suffix}").write_text(render_digest(digest, output_format))
     chromium = shutil.which("chromium")

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Protocol
 
 from summarizer.config import Settings
-from summarizer.documents import Document, ReadError
+from summarizer.documents import Document, ReadError, iter_documents
+from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import select_endpoint
 from summarizer.pipeline import Outcome, Summarizer, read_failure
-from summarizer.pricing import PriceTable
+from summarizer.pricing import PriceTable, load_prices
 from summarizer.prompting import PromptError
 from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.store import RunTotals, Store
+from summarizer.store import LazyStore, RunTotals, Store, default_store_path
 
 logger = logging.getLogger(__name__)
 
@@ -78,15 +82,9 @@ class BatchTotals:
             self.cost_usd += cost
 
     def snapshot(self) -> RunTotals:
-        return RunTotals(
-            total=self.total,
-            done=self.done,
-            failed=self.failed,
-            cached=self.cached,
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens,
-            cost_usd=None if self.unpriced else round(self.cost_usd, 6),
-        )
+        """The totals as the store keeps them: a cost only when every document was priced."""
+        counts = {f.name: getattr(self, f.name) for f in fields(RunTotals) if f.name != "cost_usd"}
+        return RunTotals(**counts, cost_usd=None if self.unpriced else round(self.cost_usd, 6))
 
     def describe(self) -> str:
         seconds = time.monotonic() - self.started
@@ -179,3 +177,73 @@ class Batch:
         cost = self.prices.cost(model, outcome.usage)
         self.store.save(key, outcome, cost, run_id)
         return outcome, False, cost
+
+
+# ---- the main job, for the CLI and for Python ---------------------------------------------
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    """The run's store: the one named, or the default one. Recording a cassette with none
+    named, a fresh one, removed after, so that every call is made and recorded rather than
+    answered from an earlier run's cache."""
+    with ExitStack() as stack:
+        path = settings.store_path
+        if path is None and settings.record_cassette is not None:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="summarizer-"))
+            path = Path(scratch) / "store.sqlite3"
+        yield stack.enter_context(Store(path or default_store_path()))
+
+
+def window_store(settings: Settings) -> LazyStore | None:
+    """Where `summarize` keeps a long document's windows as they are read, so that a re-run
+    resumes: the store, opened only if a document is long. None when recording a cassette
+    with no store named: then every call is made and recorded."""
+    if settings.store_path is None and settings.record_cassette is not None:
+        return None
+    return LazyStore(settings.store_path or default_store_path())
+
+
+@contextmanager
+def open_batch(
+    settings: Settings,
+    sink: Sink,
+    *,
+    summarizer: Summarizer | None = None,
+    prices: Path | None = None,
+    limiter: RateLimiter | None = None,
+    command: str = "batch",
+    progress: ProgressView | None = None,
+) -> Iterator[Batch]:
+    """A batch job as the tool runs one: requests in flight and engine slots for the
+    endpoint (settings.concurrency to choose), the store (settings.store_path), the price
+    table (free on the embedded engine), outcomes handed to `sink` as they are done.
+    Enter the job's summarizer (`async with job.summarizer`) around `job.run`."""
+    settings, in_flight = concurrency_for(settings, settings.concurrency)
+    if summarizer is None:
+        summarizer = Summarizer(settings, limiter)
+    price_table = load_prices(prices, free=summarizer.endpoint.provider == "local")
+    with open_store(settings) as store:
+        yield Batch(summarizer, store, price_table, sink, in_flight, command, progress)
+
+
+async def run(
+    inputs: Iterable[str | Document | ReadError],
+    settings: Settings | None = None,
+    sink: Sink | None = None,
+) -> BatchTotals:
+    """Summarize `inputs` (paths, globs, directories, tables or URLs as the CLI reads them,
+    or Documents) with the store's cache and resume log; each outcome goes to `sink`."""
+    settings = settings or Settings.from_env()
+    documents = _documents(inputs)
+    with open_batch(settings, sink or (lambda outcome: None)) as job:
+        async with job.summarizer:
+            return await job.run(documents)
+
+
+def _documents(inputs: Iterable[str | Document | ReadError]) -> Iterator[Document | ReadError]:
+    for item in inputs:
+        if isinstance(item, str):
+            yield from iter_documents([item])
+        else:
+            yield item

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
+import inspect
 import json
 import logging
 import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, closing, contextmanager, nullcontext
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
-from typing import Annotated, Literal, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TextIO
 
 import typer
 from rich.console import Console
@@ -21,37 +22,56 @@ from rich.table import Table
 from summarizer.batch import (
     ENGINE_BATCH_SLOTS,
     REMOTE_CONCURRENCY,
-    Batch,
     BatchTotals,
-    concurrency_for,
+    open_batch,
+    window_store,
 )
-from summarizer.config import LongSummary, RetryPolicy, Settings, StructuredMode
+from summarizer.config import (
+    SECRET_SETTINGS,
+    Flags,
+    LongSummary,
+    Settings,
+    StructuredMode,
+    config_path,
+    resolve,
+)
 from summarizer.documents import MAX_CHARS, Document, ReadError, iter_documents
+from summarizer.errors import UsageError
 from summarizer.extraction_schema import (
     ExtractionSchema,
     SchemaError,
     load_schema,
     named_schemas,
 )
-from summarizer.few_shot import ExampleError
 from summarizer.llm import model_store
 from summarizer.llm.limits import RateLimiter
-from summarizer.llm.providers import ConfigurationError, select_endpoint
+from summarizer.logs import (
+    DEFAULT_LIMIT,
+    LogQuery,
+    LogQueryError,
+    LogReader,
+    LogRow,
+    NoSuchResult,
+    parse_when,
+    write_csv,
+    write_jsonl,
+)
 from summarizer.pipeline import Outcome, Summarizer, summarize_all
-from summarizer.pricing import PriceError, load_prices
 from summarizer.progress import open_progress
-from summarizer.prompting import PromptError
-from summarizer.redaction import redact_argv
+from summarizer.redaction import mask_key, redact_argv
 from summarizer.schemas import FailedDocument
-from summarizer.store import LazyStore, Store, StoreError, default_store_path
-from summarizer.writers import OutputFormat, open_writer, render_digest
+from summarizer.store import Store, StoreError, default_store_path
+from summarizer.writers import OutputFormat, Writer, open_writer, render_digest
 from summarizer.writers.files import OutputError, check_output, output_stream, saving_texts
+from summarizer.writers.markdown import render_markdown
 from summarizer.writers.review_html import remember_texts
+
+if TYPE_CHECKING:
+    from summarizer.evaluation import EvalSummary
 
 app = typer.Typer(
     help="Summaries and facts from articles, each fact's evidence located in the source.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 logger = logging.getLogger("summarizer")
@@ -59,64 +79,27 @@ logger = logging.getLogger("summarizer")
 EXIT_FAILED_DOCUMENTS = 1
 EXIT_USAGE = 2
 BatchFormat = Literal["jsonl", "html"]
-CONCURRENCY_DEFAULTS = (
-    f"{REMOTE_CONCURRENCY} remote; on the embedded engine, {ENGINE_BATCH_SLOTS} slots"
-)
+DigestFormat = Literal["markdown", "json", "html"]
 
-# ---- options shared by the commands that call a model -------------------------------------
+# ---- options shared by the commands that call a model, declared once -----------------------
 
-ModelOpt = Annotated[str | None, typer.Option(help="Model name \\[env: SUMMARIZER_MODEL].")]
-BaseUrlOpt = Annotated[
-    str | None, typer.Option(help="OpenAI-compatible endpoint \\[env: OPENAI_BASE_URL].")
+PromptsDirOpt = Annotated[
+    Path | None,
+    typer.Option(help="Folder of your own prompt sets and named schemas.", show_default=False),
 ]
-ApiKeyOpt = Annotated[
-    str | None, typer.Option(help="API key \\[env: OPENAI_API_KEY].", show_default=False)
-]
-ModelPathOpt = Annotated[Path | None, typer.Option(help="Run this GGUF on the embedded engine.")]
-ModeOpt = Annotated[
-    StructuredMode | None,
-    typer.Option("--mode", help="Structured output: json_schema (default), tools or json."),
-]
-PromptOpt = Annotated[str | None, typer.Option(help="Prompt template set.")]
-SchemaOpt = Annotated[
-    str | None,
+ConcurrencyOpt = Annotated[
+    int | None,
     typer.Option(
-        "--schema",
-        help="What to extract: 'news' (the default), a pydantic model (module:Class or "
-        "file.py:Class), a JSON Schema file, or fields inline ('drug, dose, route, days int').",
+        min=1,
+        help=f"Requests in flight \\[default: {REMOTE_CONCURRENCY} remote; on the embedded "
+        f"engine, {ENGINE_BATCH_SLOTS} slots].",
         show_default=False,
     ),
 ]
-ExamplesOpt = Annotated[
-    Path | None,
+MaxCharsOpt = Annotated[
+    int,
     typer.Option(
-        help="Few-shot examples, JSONL: text and the extractions expected from it.",
-        metavar="FILE",
-    ),
-]
-PromptsDirOpt = Annotated[Path | None, typer.Option(help="Folder of your own prompt sets.")]
-TemperatureOpt = Annotated[float | None, typer.Option(help="Sampling temperature.")]
-TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds per request.")]
-RetriesOpt = Annotated[
-    int | None,
-    typer.Option(min=0, help="Transport retries per request (429, 5xx, timeouts). \\[default: 4]"),
-]
-StrictOpt = Annotated[
-    bool,
-    typer.Option(
-        "--strict",
-        help="Drop facts whose evidence is not in the source or does not support them.",
-    ),
-]
-ReasksOpt = Annotated[
-    int | None,
-    typer.Option(min=0, help="Re-asks for quotes not found in the source. \\[default: 1]"),
-]
-LanguageOpt = Annotated[
-    str | None,
-    typer.Option(
-        help='Write the headline and summary in this language ("English"); facts stay in '
-        "the article's, to be checked against it. \\[default: the article's]"
+        min=1, help="Refuse a document longer than this many characters (memory stays bounded)."
     ),
 ]
 SaveTextOpt = Annotated[
@@ -127,56 +110,232 @@ SaveTextOpt = Annotated[
         metavar="DIR",
     ),
 ]
-MaxCharsOpt = Annotated[
-    int,
-    typer.Option(
-        min=1, help="Refuse a document longer than this many characters (memory stays bounded)."
-    ),
-]
-ReaskUnsupportedOpt = Annotated[
-    bool,
-    typer.Option(
-        "--reask-unsupported",
-        help="Also re-ask for statements their quotes do not support (costs a full answer).",
-    ),
-]
-FreeQuotesOpt = Annotated[
-    bool,
-    typer.Option(
-        "--free-quotes",
-        help="Let the model write quotes freely instead of choosing the article's sentences "
-        "(for servers that refuse long enums).",
-    ),
-]
-ContextTokensOpt = Annotated[
-    int | None,
-    typer.Option(
-        min=512,
-        help="Tokens the model reads and writes per request; a longer document is read in "
-        "overlapping windows. \\[default: the embedded engine's 8192, a known OpenAI model's "
-        "context, else 8192]",
-    ),
-]
-LongSummaryOpt = Annotated[
-    LongSummary | None,
-    typer.Option(
-        help="A long document's headline and summary: written from its windows' summaries "
-        "or its facts' evidence, or the first window's. \\[default: windows]"
-    ),
-]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")]
 
 
-def _settings(**values: object) -> Settings:
-    if values.get("record_cassette") and values.get("replay_cassette"):
-        raise _usage_error("--record and --replay cannot be used together")
-    retries = values.pop("retries", None)
-    if isinstance(retries, int):
-        values["retry"] = RetryPolicy(attempts=retries + 1)
-    if values.get("strict") is False:
-        values["strict"] = None  # not given: keep the default
-    return Settings.from_env(None, **values)
+def _option(name: str, kind: Any, default: object, option: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]
+    )
+
+
+# Every command that calls a model takes these (summarizer.config.Flags), in this order.
+MODEL_OPTIONS = [
+    _option(
+        "model",
+        str | None,
+        None,
+        typer.Option(help="Model name, or provider/model \\[env: SUMMARIZER_MODEL]."),
+    ),
+    _option(
+        "base_url",
+        str | None,
+        None,
+        typer.Option(help="OpenAI-compatible endpoint \\[env: OPENAI_BASE_URL]."),
+    ),
+    _option(
+        "api_key",
+        str | None,
+        None,
+        typer.Option(help="API key \\[env: OPENAI_API_KEY].", show_default=False),
+    ),
+    _option(
+        "model_path", Path | None, None, typer.Option(help="Run this GGUF on the embedded engine.")
+    ),
+    _option(
+        "structured_mode",
+        StructuredMode | None,
+        None,
+        typer.Option("--mode", help="Structured output: json_schema (default), tools or json."),
+    ),
+    _option(
+        "prompt",
+        str | None,
+        None,
+        typer.Option(help="Prompt template set. \\[default: the schema's]", show_default=False),
+    ),
+    _option(
+        "extraction_schema",
+        str | None,
+        None,
+        typer.Option(
+            "--schema",
+            help="What to extract: 'news' (the default), a named schema, a pydantic "
+            "model (module:Class or file.py:Class), a JSON Schema file, or fields "
+            "inline ('drug, dose, route, days int').",
+            show_default=False,
+        ),
+    ),
+    _option(
+        "examples",
+        Path | None,
+        None,
+        typer.Option(
+            help="Few-shot examples, JSONL: text and the extractions expected from it.",
+            metavar="FILE",
+        ),
+    ),
+    _option(
+        "prompts_dir",
+        Path | None,
+        None,
+        typer.Option(help="Folder of your own prompt sets and named schemas.", show_default=False),
+    ),
+    _option(
+        "temperature",
+        float | None,
+        None,
+        typer.Option(help="Sampling temperature. \\[default: 0]", show_default=False),
+    ),
+    _option(
+        "timeout",
+        float | None,
+        None,
+        typer.Option(help="Seconds per request. \\[default: 600]", show_default=False),
+    ),
+    _option(
+        "retries",
+        int | None,
+        None,
+        typer.Option(
+            min=0,
+            help="Transport retries per request (429, 5xx, timeouts). \\[default: 4]",
+            show_default=False,
+        ),
+    ),
+    _option(
+        "strict",
+        bool,
+        False,
+        typer.Option(
+            "--strict",
+            help="Drop facts whose evidence is not in the source or does not support them.",
+        ),
+    ),
+    _option(
+        "grounding_reasks",
+        int | None,
+        None,
+        typer.Option(
+            min=0,
+            help="Re-asks for quotes not found in the source. \\[default: 1]",
+            show_default=False,
+        ),
+    ),
+    _option(
+        "reask_unsupported",
+        bool,
+        False,
+        typer.Option(
+            "--reask-unsupported",
+            help="Also re-ask for statements their quotes do not support (costs a full answer).",
+        ),
+    ),
+    _option(
+        "free_quotes",
+        bool,
+        False,
+        typer.Option(
+            "--free-quotes",
+            help="Let the model write quotes freely instead of choosing the article's "
+            "sentences (for servers that refuse long enums).",
+        ),
+    ),
+    _option(
+        "language",
+        str | None,
+        None,
+        typer.Option(
+            help='Write the headline and summary in this language ("English"); facts '
+            "stay in the article's, to be checked against it. \\[default: the "
+            "article's]",
+            show_default=False,
+        ),
+    ),
+    _option(
+        "context_tokens",
+        int | None,
+        None,
+        typer.Option(
+            min=512,
+            help="Tokens the model reads and writes per request; a longer document is "
+            "read in overlapping windows. \\[default: the embedded engine's 8192, a"
+            " known OpenAI model's context, else 8192]",
+            show_default=False,
+        ),
+    ),
+    _option(
+        "long_summary",
+        LongSummary | None,
+        None,
+        typer.Option(
+            help="A long document's headline and summary: written from its windows' "
+            "summaries or its facts' evidence, or the first window's. \\[default: "
+            "windows]",
+            show_default=False,
+        ),
+    ),
+    _option(
+        "store",
+        Path | None,
+        None,
+        typer.Option(
+            help="SQLite store: the cache, the resume log and long documents' windows "
+            "\\[env: SUMMARIZER_STORE; default: the user data dir's].",
+            show_default=False,
+        ),
+    ),
+    _option(
+        "record",
+        Path | None,
+        None,
+        typer.Option(help="Record the model calls (and web fetches) into this cassette."),
+    ),
+    _option(
+        "replay",
+        Path | None,
+        None,
+        typer.Option(help="Replay model calls from this cassette (offline)."),
+    ),
+]
+LOG_OPTIONS = [
+    _option("verbose", bool, False, typer.Option("--verbose", "-v")),
+    _option("quiet", bool, False, typer.Option("--quiet", "-q")),
+]
+
+
+def model_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The shared options added to `command`, which gets them as `flags: Flags` (and
+    `quiet` if it asks for it), so that each is declared, documented and parsed once; the
+    log is set up by -v and -q before the command runs."""
+    signature = inspect.signature(command, eval_str=True)
+    added = {"flags", *(p.name for p in LOG_OPTIONS)}  # the command's own `quiet` included
+    own = [p for p in signature.parameters.values() if p.name not in added]
+    shared = [p.name for p in MODEL_OPTIONS]
+
+    wants_quiet = "quiet" in signature.parameters
+
+    @functools.wraps(command)
+    def with_flags(*args: Any, **kwargs: Any) -> None:
+        flags = Flags(**{name: kwargs.pop(name) for name in shared})
+        verbose, quiet = kwargs.pop("verbose"), kwargs.pop("quiet")
+        _setup_logging(verbose, quiet)
+        command(*args, flags=flags, **({"quiet": quiet} if wants_quiet else {}), **kwargs)
+
+    with_flags.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*own, *MODEL_OPTIONS, *LOG_OPTIONS]
+    )
+    return with_flags
+
+
+# ---- what every command shares ---------------------------------------------------------------
+
+
+def _settings(flags: Flags) -> Settings:
+    try:
+        return Settings.from_cli(flags)
+    except UsageError as exc:
+        raise _usage_error(str(exc)) from None
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -200,23 +359,14 @@ def _usage_error(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def _summarizer(settings: Settings, limiter: RateLimiter | None = None) -> Summarizer:
-    try:
-        return Summarizer(settings, limiter)
-    except (ConfigurationError, PromptError, SchemaError, ExampleError) as exc:
-        raise _usage_error(str(exc)) from None
-
-
 @contextmanager
-def _store(path: Path | None, record: Path | None) -> Iterator[Store]:
-    """The store; when recording a cassette and none is named, a fresh one, removed after,
-    so that every call is made and recorded rather than answered from an earlier run's
-    cache."""
-    with ExitStack() as stack:
-        if path is None and record is not None:
-            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="summarizer-"))
-            path = Path(scratch) / "store.sqlite3"
-        yield stack.enter_context(Store(path or default_store_path()))
+def _usage_errors() -> Iterator[None]:
+    """Settings, a prompt, a schema, examples or prices that cannot be used: one line,
+    exit status 2, before any model call."""
+    try:
+        yield
+    except UsageError as exc:
+        raise _usage_error(str(exc)) from None
 
 
 @contextmanager
@@ -236,27 +386,6 @@ def _check_output(path: Path | None) -> None:
             check_output(path)
 
 
-def _batch_settings(settings: Settings, concurrency: int | None) -> tuple[Settings, int]:
-    try:
-        return concurrency_for(settings, concurrency)
-    except ConfigurationError as exc:
-        raise _usage_error(str(exc)) from None
-
-
-@contextmanager
-def _store_job(
-    summarizer: Summarizer,
-    in_flight: int,
-    store_path: Path | None,
-    record: Path | None,
-    sink: Callable[[Outcome], None],
-) -> Iterator[Batch]:
-    """A batch job on the store, for the commands that summarize on the way (eval, digest)."""
-    local = summarizer.endpoint.provider == "local"
-    with _store(store_path, record) as store:
-        yield Batch(summarizer, store, load_prices(free=local), sink, in_flight, _command())
-
-
 def _read(
     inputs: list[str], max_chars: int, save_text: Path | None
 ) -> Iterable[Document | ReadError]:
@@ -273,10 +402,28 @@ def _report_failure(outcome: FailedDocument) -> None:
     typer.echo(f"summarizer: error: {outcome.source}: {outcome.error}", err=True)
 
 
+def _report(sink: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
+    """`sink`, after a failed document's one line on stderr."""
+
+    def reporting(outcome: Outcome) -> None:
+        if isinstance(outcome, FailedDocument):
+            _report_failure(outcome)
+        sink(outcome)
+
+    return reporting
+
+
+async def _run_job(job: Any, documents: Iterable[Document | ReadError]) -> BatchTotals:
+    async with job.summarizer:
+        totals: BatchTotals = await job.run(documents)
+        return totals
+
+
 # ---- summarize ----------------------------------------------------------------------------
 
 
 @app.command()
+@model_options
 def summarize(
     paths: Annotated[list[str], typer.Argument(help="Files to summarize; '-' reads stdin.")],
     output_format: Annotated[
@@ -288,78 +435,19 @@ def summarize(
             "each text with its evidence highlighted.",
         ),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    model_path: ModelPathOpt = None,
-    structured_mode: ModeOpt = None,
-    prompt: PromptOpt = None,
-    extraction_schema: SchemaOpt = None,
-    examples: ExamplesOpt = None,
-    prompts_dir: PromptsDirOpt = None,
-    temperature: TemperatureOpt = None,
-    timeout: TimeoutOpt = None,
-    retries: RetriesOpt = None,
-    strict: StrictOpt = False,
-    grounding_reasks: ReasksOpt = None,
-    reask_unsupported: ReaskUnsupportedOpt = False,
-    free_quotes: FreeQuotesOpt = False,
-    language: LanguageOpt = None,
-    context_tokens: ContextTokensOpt = None,
-    long_summary: LongSummaryOpt = None,
+    output: OutputOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
-    store_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            help="SQLite store keeping a long document's windows as they are read, so that a "
-            "re-run resumes.",
-            show_default=False,
-        ),
-    ] = None,
-    record: Annotated[
-        Path | None, typer.Option(help="Record the model calls into this cassette.")
-    ] = None,
-    replay: Annotated[
-        Path | None, typer.Option(help="Replay model calls from this cassette (offline).")
-    ] = None,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
+    *,
+    flags: Flags,
 ) -> None:
     """Summarize articles and extract facts with located evidence quotes."""
-    _setup_logging(verbose, quiet)
-    summarizer = _summarizer(
-        _settings(
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
-            model_path=model_path,
-            structured_mode=structured_mode,
-            prompt_name=prompt,
-            extraction_schema=extraction_schema,
-            examples=examples,
-            prompts_dir=prompts_dir,
-            temperature=temperature,
-            request_timeout_s=timeout,
-            retries=retries,
-            strict=strict,
-            grounding_reasks=grounding_reasks,
-            reask_unsupported=reask_unsupported or None,
-            sentence_quotes=False if free_quotes else None,
-            language=language,
-            context_tokens=context_tokens,
-            long_summary=long_summary,
-            record_cassette=record,
-            replay_cassette=replay,
-        )
-    )
+    settings = _settings(flags)
+    with _usage_errors():
+        summarizer = Summarizer(settings)
     _check_output(output)
     with _fatal_errors(), ExitStack() as stack:
-        # Recording, every call is made (none answered from a store) unless one is named.
-        if store_path is not None or record is None:
-            windows = LazyStore(store_path or default_store_path())
+        if (windows := window_store(settings)) is not None:
             summarizer.window_cache = stack.enter_context(closing(windows))
         stream = stack.enter_context(output_stream(output))
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
@@ -375,10 +463,7 @@ async def _summarize(
     output_format: OutputFormat,
     stream: TextIO,
 ) -> int:
-    texts: dict[str, str] = {}
-    writer = open_writer(output_format, stream, texts)
-    if output_format == "html":
-        documents = remember_texts(documents, texts)
+    writer, documents = _writing(output_format, stream, documents)
     failures = 0
     async with summarizer:
         try:
@@ -392,10 +477,23 @@ async def _summarize(
     return failures
 
 
+def _writing(
+    output_format: OutputFormat, stream: TextIO, documents: Iterable[Document | ReadError]
+) -> tuple[Writer, Iterable[Document | ReadError]]:
+    """The writer of `output_format`, and the documents; for the review page, each
+    document's text is kept on the way, to be highlighted."""
+    texts: dict[str, str] = {}
+    writer = open_writer(output_format, stream, texts)
+    if output_format == "html":
+        documents = remember_texts(documents, texts)
+    return writer, documents
+
+
 # ---- batch --------------------------------------------------------------------------------
 
 
 @app.command()
+@model_options
 def batch(
     inputs: Annotated[
         list[str],
@@ -413,248 +511,152 @@ def batch(
             "text with its evidence highlighted.",
         ),
     ] = "jsonl",
-    store_path: Annotated[
-        Path | None,
-        typer.Option("--store", help="SQLite store: cache and resume log.", show_default=False),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(min=1, help=f"Requests in flight \\[default: {CONCURRENCY_DEFAULTS}]."),
-    ] = None,
+    concurrency: ConcurrencyOpt = None,
     rpm: Annotated[float | None, typer.Option(min=0.001, help="Requests per minute.")] = None,
     tpm: Annotated[float | None, typer.Option(min=1, help="Tokens per minute.")] = None,
     prices: Annotated[
         Path | None, typer.Option(help="Price table (JSON, USD per million tokens).")
     ] = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    model_path: ModelPathOpt = None,
-    structured_mode: ModeOpt = None,
-    prompt: PromptOpt = None,
-    extraction_schema: SchemaOpt = None,
-    examples: ExamplesOpt = None,
-    prompts_dir: PromptsDirOpt = None,
-    temperature: TemperatureOpt = None,
-    timeout: TimeoutOpt = None,
-    retries: RetriesOpt = None,
-    strict: StrictOpt = False,
-    grounding_reasks: ReasksOpt = None,
-    reask_unsupported: ReaskUnsupportedOpt = False,
-    free_quotes: FreeQuotesOpt = False,
-    language: LanguageOpt = None,
-    context_tokens: ContextTokensOpt = None,
-    long_summary: LongSummaryOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
+    *,
+    flags: Flags,
+    quiet: bool = False,
 ) -> None:
     """Summarize a corpus: concurrent, cached and resumable; one JSONL line per document."""
-    _setup_logging(verbose, quiet)
-    settings = _settings(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        model_path=model_path,
-        structured_mode=structured_mode,
-        prompt_name=prompt,
-        extraction_schema=extraction_schema,
-        examples=examples,
-        prompts_dir=prompts_dir,
-        temperature=temperature,
-        request_timeout_s=timeout,
-        retries=retries,
-        strict=strict,
-        grounding_reasks=grounding_reasks,
-        reask_unsupported=reask_unsupported or None,
-        sentence_quotes=False if free_quotes else None,
-        language=language,
-        context_tokens=context_tokens,
-        long_summary=long_summary,
-    )
-    settings, in_flight = _batch_settings(settings, concurrency)
-    local = select_endpoint(settings).provider == "local"
-    summarizer = _summarizer(settings, RateLimiter(rpm, tpm) if rpm or tpm else None)
-    try:
-        price_table = load_prices(prices, free=local)
-    except PriceError as exc:
-        raise _usage_error(str(exc)) from None
+    settings = _settings(replace_flags(flags, concurrency=concurrency))
+    limiter = RateLimiter(rpm, tpm) if rpm or tpm else None
     _check_output(output)
     with _fatal_errors(), ExitStack() as stack:
-        store = stack.enter_context(Store(store_path or default_store_path()))
         stream = stack.enter_context(output_stream(output))
-        texts: dict[str, str] = {}
-        writer = open_writer(output_format, stream, texts)
-        documents = _read(inputs, max_chars, save_text)
-        if output_format == "html":
-            documents = remember_texts(documents, texts)
-
-        def sink(outcome: Outcome) -> None:
-            if isinstance(outcome, FailedDocument):
-                _report_failure(outcome)
-            writer.write(outcome)
-
+        writer, documents = _writing(output_format, stream, _read(inputs, max_chars, save_text))
         progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
-        job = Batch(summarizer, store, price_table, sink, in_flight, _command(), progress)
+        with _usage_errors():
+            job = stack.enter_context(
+                open_batch(
+                    settings,
+                    _report(writer.write),
+                    prices=prices,
+                    limiter=limiter,
+                    command=_command(),
+                    progress=progress,
+                )
+            )
         try:
-            totals = asyncio.run(_batch(job, documents))
+            totals = asyncio.run(_run_job(job, documents))
         finally:
             writer.close()
     if not quiet:
-        typer.echo(f"summarizer: batch: {totals.describe()} · store {store.path}", err=True)
+        typer.echo(f"summarizer: batch: {totals.describe()} · store {job.store.path}", err=True)
     if totals.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
-async def _batch(job: Batch, documents: Iterable[Document | ReadError]) -> BatchTotals:
-    async with job.summarizer:
-        return await job.run(documents)
+def _ignore(outcome: Outcome) -> None:
+    """The digest reads its outcomes from the store's job, not from a sink."""
+
+
+def replace_flags(flags: Flags, **values: object) -> Flags:
+    """`flags` with a command's own options that are settings too (None: not given)."""
+    given = {k: v for k, v in values.items() if v is not None}
+    return Flags(**{**flags.__dict__, **given})
 
 
 # ---- eval ---------------------------------------------------------------------------------
 
 
 @app.command("eval")
+@model_options
 def eval_command(
     dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, \\[systems].")],
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")
     ] = None,
-    store_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="SQLite store: an unchanged re-run is free.", show_default=False
-        ),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(min=1, help=f"Requests in flight \\[default: {CONCURRENCY_DEFAULTS}]."),
-    ] = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    model_path: ModelPathOpt = None,
-    structured_mode: ModeOpt = None,
-    prompt: PromptOpt = None,
-    extraction_schema: SchemaOpt = None,
-    examples: ExamplesOpt = None,
-    prompts_dir: PromptsDirOpt = None,
-    timeout: TimeoutOpt = None,
-    retries: RetriesOpt = None,
-    context_tokens: ContextTokensOpt = None,
-    long_summary: LongSummaryOpt = None,
-    record: Annotated[Path | None, typer.Option(help="Record the model calls.")] = None,
-    replay: Annotated[Path | None, typer.Option(help="Replay model calls (offline).")] = None,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
+    concurrency: ConcurrencyOpt = None,
+    *,
+    flags: Flags,
 ) -> None:
     """Score our summaries (ROUGE) against references and rank them among published systems."""
     from summarizer.evaluation import EvalReport, load_dataset  # rouge-score loads nltk: slow
 
-    _setup_logging(verbose, quiet)
     try:
         items = load_dataset(dataset, limit)
     except (OSError, ValueError) as exc:
         raise _usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
-    settings = _settings(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        model_path=model_path,
-        structured_mode=structured_mode,
-        prompt_name=prompt,
-        extraction_schema=extraction_schema,
-        examples=examples,
-        prompts_dir=prompts_dir,
-        request_timeout_s=timeout,
-        retries=retries,
-        context_tokens=context_tokens,
-        long_summary=long_summary,
-        record_cassette=record,
-        replay_cassette=replay,
-    )
-    settings, in_flight = _batch_settings(settings, concurrency)
-    summarizer = _summarizer(settings)
+    settings = _settings(replace_flags(flags, concurrency=concurrency))
     outcomes: dict[str, Outcome] = {}
-    keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
     _check_output(output)
-    with _fatal_errors(), _store_job(summarizer, in_flight, store_path, record, keep) as job:
-        totals = asyncio.run(_batch(job, [item.document() for item in items]))
-    report = EvalReport(
+    with _fatal_errors(), ExitStack() as stack:
+        with _usage_errors():
+            keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
+            job = stack.enter_context(open_batch(settings, keep, command=_command()))
+        totals = asyncio.run(_run_job(job, [item.document() for item in items]))
+    run = job.summarizer
+    summary = EvalReport(
         dataset=str(dataset),
-        model=summarizer.endpoint.model,
+        model=run.endpoint.model,
         prompt={
-            "name": summarizer.prompt.name,
-            "hash": summarizer.prompt.hash,
-            "schema": summarizer.schema.name,
-            "schema_hash": summarizer.schema.hash,
+            "name": run.prompt.name,
+            "hash": run.prompt.hash,
+            "schema": run.schema.name,
+            "schema_hash": run.schema.hash,
         },
         items=items,
         outcomes=outcomes,
-    ).to_dict(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))
-    with _fatal_errors(), output_stream(output) if output else nullcontext() as stream:
-        if stream is not None:
-            stream.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    Console().print(eval_table(report))
-    for row in report["per_document"]:
-        if row["status"] == "failed":
-            typer.echo(f"summarizer: error: {row['id']}: {row['error']}", err=True)
-    if report["failed"]:
+    ).summary(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))
+    if output is not None:
+        with _fatal_errors(), output_stream(output) as stream:
+            stream.write(json.dumps(summary.report, indent=2, ensure_ascii=False) + "\n")
+    Console().print(eval_table(summary))
+    for document_id, error in summary.failed:
+        typer.echo(f"summarizer: error: {document_id}: {error}", err=True)
+    if summary.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
-def eval_table(report: dict[str, object]) -> Table:
+def eval_table(summary: EvalSummary) -> Table:
     from summarizer.evaluation import METRICS, OURS
 
-    systems = report["systems"]
-    assert isinstance(systems, list)
-    ordered = sorted(systems, key=lambda s: s["rouge1"], reverse=True)
     table = Table(
         "system",
         "ROUGE-1",
         "ROUGE-2",
         "ROUGE-Lsum",
         "words",
-        title=f"{report['summarized']} documents of {report['dataset']}",
-        caption=_rank_caption(report),
+        title=f"{summary.summarized} documents of {summary.dataset}",
+        caption=_rank_caption(summary),
     )
-    for system in ordered:
-        style = "bold green" if system["name"] == OURS else None
-        cells = [f"{system[m]:.2f}" for m in METRICS]
-        table.add_row(system["name"], *cells, f"{system['words']:.0f}", style=style)
+    for system in summary.systems:
+        style = "bold green" if system.name == OURS else None
+        cells = [f"{system.mean[m]:.2f}" for m in METRICS]
+        table.add_row(system.name, *cells, f"{system.words:.0f}", style=style)
     return table
 
 
-def _rank_caption(report: dict[str, object]) -> str:
+def _rank_caption(summary: EvalSummary) -> str:
     from summarizer.evaluation import METRICS, OURS
 
-    rank = report["rank"]
-    grounding = report["grounding"]
-    usage = report["usage"]
-    assert isinstance(rank, dict) and isinstance(grounding, dict) and isinstance(usage, dict)
-    places = ", ".join(f"{m} {rank[m]}" for m in METRICS)
-    return (
-        f"{OURS} ({report['model']}) ranks {places} of {report['ranked_among']}; "
-        f"{grounding['facts_per_document']} facts/doc, {grounding['located_rate']:.0%} located, "
-        f"{grounding['support_rate']:.0%} supported; median "
-        f"{usage['median_completion_tokens']:.0f} completion tokens and "
-        f"{usage['median_seconds_per_document']:.1f} s per document{_model_time(usage)}"
+    places = ", ".join(f"{m} {summary.rank[m]}" for m in METRICS)
+    model_time = (
+        f" ({summary.median_model_seconds:.1f} s in the model, as recorded)"
+        if summary.median_model_seconds is not None
+        else ""
     )
-
-
-def _model_time(usage: dict[str, object]) -> str:
-    seconds = usage.get("median_model_seconds_per_document")
-    return f" ({seconds:.1f} s in the model, as recorded)" if isinstance(seconds, float) else ""
+    return (
+        f"{OURS} ({summary.model}) ranks {places} of {summary.ranked_among}; "
+        f"{summary.facts_per_document} facts/doc, {summary.located_rate:.0%} located, "
+        f"{summary.support_rate:.0%} supported; median "
+        f"{summary.median_completion_tokens:.0f} completion tokens and "
+        f"{summary.median_seconds:.1f} s per document{model_time}"
+    )
 
 
 # ---- digest -------------------------------------------------------------------------------
 
-DigestFormat = Literal["markdown", "json", "html"]
-
 
 @app.command()
+@model_options
 def digest(
     inputs: Annotated[
         list[str], typer.Argument(help="Articles: files, directories, globs, .jsonl or .csv.")
@@ -663,15 +665,8 @@ def digest(
         DigestFormat | None,
         typer.Option("--format", "-f", help="markdown (default on a terminal), json or html."),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
-    store_path: Annotated[
-        Path | None,
-        typer.Option("--store", help="SQLite store of per-article results.", show_default=False),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(min=1, help=f"Requests in flight \\[default: {CONCURRENCY_DEFAULTS}]."),
-    ] = None,
+    output: OutputOpt = None,
+    concurrency: ConcurrencyOpt = None,
     extractive: Annotated[
         bool,
         typer.Option(
@@ -679,55 +674,27 @@ def digest(
         ),
     ] = False,
     max_chars: MaxCharsOpt = MAX_CHARS,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    model_path: ModelPathOpt = None,
-    structured_mode: ModeOpt = None,
-    prompt: PromptOpt = None,
-    extraction_schema: SchemaOpt = None,
-    examples: ExamplesOpt = None,
-    prompts_dir: PromptsDirOpt = None,
-    timeout: TimeoutOpt = None,
-    retries: RetriesOpt = None,
-    record: Annotated[Path | None, typer.Option(help="Record the model calls.")] = None,
-    replay: Annotated[Path | None, typer.Option(help="Replay model calls (offline).")] = None,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
+    *,
+    flags: Flags,
 ) -> None:
     """Across sources: stories, consensus, conflicts, single-source claims, attribution."""
     # Imported here: nltk, scikit-learn and wordfreq take seconds to load, which every
     # other command would pay at start.
     from summarizer.digest.build import DigestBuilder, run_digest
 
-    _setup_logging(verbose, quiet)
-    settings = _settings(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        model_path=model_path,
-        structured_mode=structured_mode,
-        prompt_name=prompt,
-        extraction_schema=extraction_schema,
-        examples=examples,
-        prompts_dir=prompts_dir,
-        request_timeout_s=timeout,
-        retries=retries,
-        record_cassette=record,
-        replay_cassette=replay,
-    )
-    settings, in_flight = _batch_settings(settings, concurrency)
-    summarizer = _summarizer(settings)
-    try:
+    settings = _settings(replace_flags(flags, concurrency=concurrency))
+    with _usage_errors():
+        summarizer = Summarizer(settings)
         builder = DigestBuilder(None if extractive else summarizer)
-    except PromptError as exc:
-        raise _usage_error(str(exc)) from None
     items = list(iter_documents(inputs, max_chars))
     _check_output(output)
-    with (
-        _fatal_errors(),
-        _store_job(summarizer, in_flight, store_path, record, lambda outcome: None) as job,
-    ):
+    with _fatal_errors(), ExitStack() as stack:
+        with _usage_errors():
+            job = stack.enter_context(
+                open_batch(
+                    settings, lambda outcome: None, summarizer=summarizer, command=_command()
+                )
+            )
         result = asyncio.run(run_digest(job, items, builder))
     for failure in result.failed:
         _report_failure(failure)
@@ -747,7 +714,7 @@ def runs(
     limit: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
     """Past batch runs recorded in the store: counts, tokens and cost."""
-    path = store_path or default_store_path()
+    path = store_path or Settings.from_env().store_path or default_store_path()
     if not path.is_file():
         raise _usage_error(f"{path}: no such store (run `summarizer batch` first)")
     table = Table("run", "started", "status", "done", "cached", "failed", "tokens", "cost", "model")
@@ -761,6 +728,235 @@ def runs(
             row = (str(run.id), started, status, str(t.done), str(t.cached), str(t.failed))
             table.add_row(*row, tokens, cost, run.model)
     Console().print(table)
+
+
+LogFormat = Literal["table", "jsonl", "csv", "markdown", "json"]
+LogsTextArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="Only results whose source, id, headline, summary, facts or error contain this "
+        "(any case).",
+        metavar="TEXT",
+        show_default=False,
+    ),
+]
+LogsStoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="SQLite store to read (never written).", show_default=False),
+]
+LogsSinceOpt = Annotated[
+    str | None,
+    typer.Option(help="Stored on or after: 2024-05-01 or 2024-05-01T14:30.", metavar="WHEN"),
+]
+LogsUntilOpt = Annotated[
+    str | None,
+    typer.Option(help="Stored on or before (a date: that whole day).", metavar="WHEN"),
+]
+LogsModelOpt = Annotated[str | None, typer.Option(help="Only this model (exact name).")]
+LogsStatusOpt = Annotated[
+    Literal["ok", "failed"] | None, typer.Option(help="Only results (ok) or failures.")
+]
+LogsSchemaOpt = Annotated[
+    str | None, typer.Option("--schema", help="Only results of this schema ('news', ...).")
+]
+LogsMinGroundingOpt = Annotated[
+    float | None, typer.Option(help="Grounding rate at least this, 0-1.", metavar="RATE")
+]
+LogsMaxGroundingOpt = Annotated[
+    float | None, typer.Option(help="Grounding rate at most this, 0-1.", metavar="RATE")
+]
+LogsMinSupportOpt = Annotated[
+    float | None, typer.Option(help="Support rate at least this, 0-1.", metavar="RATE")
+]
+LogsMaxSupportOpt = Annotated[
+    float | None, typer.Option(help="Support rate at most this, 0-1.", metavar="RATE")
+]
+LogsRunOpt = Annotated[int | None, typer.Option(help="Only this run (`summarizer runs`).")]
+LogsLimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        help="The newest N; 0 for all. \\[default: 20 in a table, all in jsonl and csv]",
+        show_default=False,
+    ),
+]
+LogsFormatOpt = Annotated[
+    LogFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="The list: table (default), jsonl (the stored results) or csv. --show: "
+        "markdown (default) or json.",
+    ),
+]
+LogsOutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")]
+LogsShowOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Print one result: a document id (its newest) or a key prefix.", metavar="ID"
+    ),
+]
+
+
+@app.command()
+def logs(
+    text: LogsTextArg = None,
+    store_path: LogsStoreOpt = None,
+    since: LogsSinceOpt = None,
+    until: LogsUntilOpt = None,
+    model: LogsModelOpt = None,
+    status: LogsStatusOpt = None,
+    schema: LogsSchemaOpt = None,
+    min_grounding: LogsMinGroundingOpt = None,
+    max_grounding: LogsMaxGroundingOpt = None,
+    min_support: LogsMinSupportOpt = None,
+    max_support: LogsMaxSupportOpt = None,
+    run: LogsRunOpt = None,
+    limit: LogsLimitOpt = None,
+    output_format: LogsFormatOpt = None,
+    output: LogsOutputOpt = None,
+    show: LogsShowOpt = None,
+) -> None:
+    """Browse what was done: search and filter the store's results, show one, export them."""
+    chosen = _log_format(output_format, show is not None)
+    try:
+        query = LogQuery(
+            text=text,
+            since=_log_time("--since", since),
+            until=_log_time("--until", until),
+            model=model,
+            status=status,
+            schema=schema,
+            min_grounding=min_grounding,
+            max_grounding=max_grounding,
+            min_support=min_support,
+            max_support=max_support,
+            run=run,
+            limit=_log_limit(limit, chosen),
+        )
+    except LogQueryError as exc:
+        raise _usage_error(str(exc)) from None
+    if show is not None and query.filtered:
+        raise _usage_error("--show prints one result: it takes no TEXT and no filters")
+    _check_output(output)
+    path = store_path or Settings.from_env().store_path or default_store_path()
+    if show is not None:
+        _show_log(path, show, chosen, output)
+    else:
+        _list_logs(path, query, chosen, output)
+
+
+def _log_format(chosen: LogFormat | None, show: bool) -> LogFormat:
+    """The format asked for, checked against what it applies to: the list or --show."""
+    if show:
+        if chosen in ("table", "jsonl", "csv"):
+            raise _usage_error(f"--show prints markdown or json, not {chosen}")
+        return chosen or "markdown"
+    if chosen in ("markdown", "json"):
+        raise _usage_error(f"-f {chosen} is for --show; the list is table, jsonl or csv")
+    return chosen or "table"
+
+
+def _log_time(option: str, value: str | None) -> datetime.date | None:
+    try:
+        return None if value is None else parse_when(value)
+    except LogQueryError as exc:
+        raise _usage_error(f"{option}: {exc}") from None
+
+
+def _log_limit(limit: int | None, chosen: LogFormat) -> int | None:
+    """An export is whole unless limited; a table, read on screen, shows the newest 20."""
+    if limit is None:
+        return DEFAULT_LIMIT if chosen == "table" else None
+    return limit or None
+
+
+def _list_logs(path: Path, query: LogQuery, chosen: LogFormat, output: Path | None) -> None:
+    with _fatal_errors(), LogReader(path) as reader, output_stream(output) as stream:
+        rows = reader.search(query)
+        if chosen == "jsonl":
+            write_jsonl(rows, stream)
+        elif chosen == "csv":
+            write_csv(rows, stream)
+        else:
+            console = Console(file=stream) if output is None else Console(file=stream, width=160)
+            console.print(_log_table(list(rows), query))
+
+
+def _log_table(rows: list[LogRow], query: LogQuery) -> Table:
+    table = Table(
+        "key",
+        "stored",
+        "id",
+        "model",
+        "facts",
+        "grounded",
+        "supported",
+        "tokens",
+        "cost",
+        "headline",
+        caption=_log_caption(len(rows), query),
+    )
+    for row in rows:
+        stored = row.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        cost = "-" if row.cost_usd is None else f"${row.cost_usd:.4f}"
+        rates = [_percent(row.grounding_rate), _percent(row.support_rate)]
+        facts = "-" if row.facts is None else str(row.facts)
+        cells = [row.cache_key[:12], stored, row.id, row.model, facts, *rates]
+        if row.status == "ok":
+            table.add_row(*cells, f"{row.tokens:,}", cost, row.headline or "-")
+        else:
+            failed = f"failed: {row.error or 'no reason recorded'}"
+            table.add_row(*cells, f"{row.tokens:,}", cost, failed, style="red")
+    return table
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def _log_caption(count: int, query: LogQuery) -> str:
+    if not count:
+        return "no results match" if query.filtered else "no results stored yet"
+    shown = f"{count} result{'s' if count > 1 else ''}, newest first"
+    if query.limit is not None and count == query.limit:
+        shown += " (--limit 0 for all)"
+    return f"{shown}; `summarizer logs --show KEY` prints one"
+
+
+def _show_log(path: Path, wanted: str, chosen: LogFormat, output: Path | None) -> None:
+    """One result in full, as markdown or JSON."""
+    with _fatal_errors():
+        text = _shown_log(_find_log(path, wanted), chosen)
+        with output_stream(output) as stream:
+            stream.write(text)
+
+
+def _find_log(path: Path, wanted: str) -> LogRow:
+    try:
+        with LogReader(path) as reader:
+            return reader.find(wanted)
+    except NoSuchResult as exc:
+        typer.echo(f"summarizer: error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS) from None
+
+
+def _shown_log(row: LogRow, chosen: LogFormat) -> str:
+    """The result as `summarize` prints it; a result an earlier version wrote, which the
+    current models no longer read, only as the JSON stored."""
+    outcome = row.outcome
+    if chosen == "json":
+        value = json.loads(row.outcome_json) if outcome is None else outcome.model_dump(mode="json")
+        return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    if outcome is None:
+        typer.echo(
+            f"summarizer: error: {row.cache_key[:12]} was written by an earlier version and "
+            "no longer reads as a result; -f json prints it as stored",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+    text = render_markdown(outcome)
+    return text if text.endswith("\n") else text + "\n"
 
 
 @app.command("schemas")
@@ -792,6 +988,23 @@ def _load_schema(spec: str, prompts_dir: Path | None) -> ExtractionSchema:
         return load_schema(spec, prompts_dir)
     except SchemaError as exc:
         raise _usage_error(str(exc)) from None
+
+
+@app.command("config")
+def config_command() -> None:
+    """The settings in effect, and where each comes from: a flag, the environment, the
+    config file or the built-in default (keys masked)."""
+    with _usage_errors():
+        resolved = resolve()
+    path = config_path()
+    typer.echo(f"config file: {path}{'' if path.is_file() else ' (none)'}")
+    table = Table("setting", "value", "from")
+    for name, value in resolved.settings.__dict__.items():
+        if name == "store_path" and value is None:
+            value = default_store_path()
+        shown = mask_key(str(value)) if name in SECRET_SETTINGS and value else str(value)
+        table.add_row(name, shown, resolved.sources.get(name, "default"))
+    Console().print(table)
 
 
 @app.command("model")

@@ -50,3 +50,9 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)
     return text
+
+
+def mask_key(key: str) -> str:
+    """A key shown so that its owner can tell which it is, and nobody can use it: its last
+    four characters at most, and only of a key long enough to keep the rest secret."""
+    return f"{MASK}{key[-4:]}" if len(key) >= 20 else MASK

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from summarizer.errors import RAISE_UNEXPECTED_ENV
 from summarizer.llm.recording import fetch_target_matcher, json_body_matcher
 from summarizer.llm.recording import vcr_config as summarizer_vcr_config
 
@@ -13,6 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "examples" / "articles"
 EXAMPLE_CASSETTES = ROOT / "cassettes" / "examples"
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def raise_unexpected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in one document raises (here and in the CLI's subprocesses) rather than
+    becoming that document's failure row: tests see surprises."""
+    monkeypatch.setenv(RAISE_UNEXPECTED_ENV, "1")
+
+
+@pytest.fixture(autouse=True)
+def no_config_of_the_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The tests see the built-in defaults, not a config file or store of whoever runs them."""
+    monkeypatch.setenv("SUMMARIZER_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.delenv("SUMMARIZER_STORE", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -339,15 +339,20 @@ def test_help_keeps_bracketed_text(command: str) -> None:
     """Rich reads "[env: X]" as a style tag and drops it unless escaped."""
     outcome = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert outcome.exit_code == 0
-    assert "Model name [env: SUMMARIZER_MODEL]." in outcome.stdout
+    assert "Model name, or provider/model [env: SUMMARIZER_MODEL]." in outcome.stdout
     assert "API key [env: OPENAI_API_KEY]." in outcome.stdout
 
 
-@pytest.mark.parametrize("command", ["summarize", "eval", "digest"])
+@pytest.mark.parametrize("command", ["summarize", "batch", "eval", "digest"])
 def test_record_and_replay_together_is_a_usage_error(command: str, tmp_path: Path) -> None:
     dataset = tmp_path / "data.jsonl"
     dataset.write_text('{"id": "a", "text": "Some text.", "references": ["Text."]}\n')
-    inputs = {"summarize": ARTICLE, "eval": str(dataset), "digest": str(ARTICLES)}[command]
+    inputs = {
+        "summarize": ARTICLE,
+        "batch": ARTICLE,
+        "eval": str(dataset),
+        "digest": str(ARTICLES),
+    }[command]
     tapes = ["--record", str(tmp_path / "a.yaml"), "--replay", str(tmp_path / "b.yaml")]
     outcome = runner.invoke(app, [command, inputs, *tapes])
     assert outcome.exit_code == 2

@@ -13,8 +13,6 @@ import pytest
 
 from summarizer.config import Settings
 from summarizer.evaluation import rouge
-from summarizer.pipeline import Summarizer
-from summarizer.store import Store
 
 from .conftest import ROOT, SHARED
 
@@ -46,9 +44,9 @@ def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, list[dict[str, Any]]]:
     bench = _benchmark()
     stories = bench.load_stories(NEUS, 3)
-    settings = replace(Settings.from_env(None), replay_cassette=CASSETTE)
-    with Store(tmp_path_factory.mktemp("neus") / "store.sqlite3") as store:
-        rows = asyncio.run(bench.digest_stories(stories, Summarizer(settings), store))
+    store = tmp_path_factory.mktemp("neus") / "store.sqlite3"
+    settings = replace(Settings.from_env(None), replay_cassette=CASSETTE, store_path=store)
+    rows = asyncio.run(bench.digest_stories(stories, settings))
     return bench, rows
 
 
