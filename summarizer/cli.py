@@ -523,7 +523,7 @@ def batch(
     flags: Flags,
     quiet: bool = False,
 ) -> None:
-    """Summarize a corpus: concurrent, cached and resumable; one JSONL line per document."""
+    """Summarize a corpus: concurrent, cached and resumable; JSONL lines or a review page."""
     settings = _settings(replace_flags(flags, concurrency=concurrency))
     limiter = RateLimiter(rpm, tpm) if rpm or tpm else None
     _check_output(output)
