@@ -209,7 +209,6 @@ def open_batch(
     settings: Settings,
     sink: Sink,
     *,
-    summarizer: Summarizer | None = None,
     prices: Path | None = None,
     limiter: RateLimiter | None = None,
     command: str = "batch",
@@ -220,8 +219,7 @@ def open_batch(
     table (free on the embedded engine), outcomes handed to `sink` as they are done.
     Enter the job's summarizer (`async with job.summarizer`) around `job.run`."""
     settings, in_flight = concurrency_for(settings, settings.concurrency)
-    if summarizer is None:
-        summarizer = Summarizer(settings, limiter)
+    summarizer = Summarizer(settings, limiter)
     price_table = load_prices(prices, free=summarizer.endpoint.provider == "local")
     with open_store(settings) as store:
         yield Batch(summarizer, store, price_table, sink, in_flight, command, progress)

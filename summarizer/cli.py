@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, closing, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TextIO
 
@@ -22,6 +23,7 @@ from rich.table import Table
 from summarizer.batch import (
     ENGINE_BATCH_SLOTS,
     REMOTE_CONCURRENCY,
+    Batch,
     BatchTotals,
     open_batch,
     window_store,
@@ -413,10 +415,9 @@ def _report(sink: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
     return reporting
 
 
-async def _run_job(job: Any, documents: Iterable[Document | ReadError]) -> BatchTotals:
+async def _run_job(job: Batch, documents: Iterable[Document | ReadError]) -> BatchTotals:
     async with job.summarizer:
-        totals: BatchTotals = await job.run(documents)
-        return totals
+        return await job.run(documents)
 
 
 # ---- summarize ----------------------------------------------------------------------------
@@ -524,7 +525,7 @@ def batch(
     quiet: bool = False,
 ) -> None:
     """Summarize a corpus: concurrent, cached and resumable; JSONL lines or a review page."""
-    settings = _settings(replace_flags(flags, concurrency=concurrency))
+    settings = _settings(replace(flags, concurrency=concurrency))
     limiter = RateLimiter(rpm, tpm) if rpm or tpm else None
     _check_output(output)
     with _fatal_errors(), ExitStack() as stack:
@@ -553,13 +554,7 @@ def batch(
 
 
 def _ignore(outcome: Outcome) -> None:
-    """The digest reads its outcomes from the store's job, not from a sink."""
-
-
-def replace_flags(flags: Flags, **values: object) -> Flags:
-    """`flags` with a command's own options that are settings too (None: not given)."""
-    given = {k: v for k, v in values.items() if v is not None}
-    return Flags(**{**flags.__dict__, **given})
+    """The digest's sink: it reads its outcomes from its own run of the job."""
 
 
 # ---- eval ---------------------------------------------------------------------------------
@@ -584,7 +579,7 @@ def eval_command(
         items = load_dataset(dataset, limit)
     except (OSError, ValueError) as exc:
         raise _usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
-    settings = _settings(replace_flags(flags, concurrency=concurrency))
+    settings = _settings(replace(flags, concurrency=concurrency))
     outcomes: dict[str, Outcome] = {}
     _check_output(output)
     with _fatal_errors(), ExitStack() as stack:
@@ -682,19 +677,14 @@ def digest(
     # other command would pay at start.
     from summarizer.digest.build import DigestBuilder, run_digest
 
-    settings = _settings(replace_flags(flags, concurrency=concurrency))
-    with _usage_errors():
-        summarizer = Summarizer(settings)
-        builder = DigestBuilder(None if extractive else summarizer)
-    items = list(iter_documents(inputs, max_chars))
+    settings = _settings(replace(flags, concurrency=concurrency))
     _check_output(output)
     with _fatal_errors(), ExitStack() as stack:
+        # The job's summarizer: its settings give the engine a slot per request in flight.
         with _usage_errors():
-            job = stack.enter_context(
-                open_batch(
-                    settings, lambda outcome: None, summarizer=summarizer, command=_command()
-                )
-            )
+            job = stack.enter_context(open_batch(settings, _ignore, command=_command()))
+            builder = DigestBuilder(None if extractive else job.summarizer)
+        items = list(iter_documents(inputs, max_chars))
         result = asyncio.run(run_digest(job, items, builder))
     for failure in result.failed:
         _report_failure(failure)

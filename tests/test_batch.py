@@ -23,6 +23,7 @@ from summarizer.batch import (
     Batch,
     BatchTotals,
     concurrency_for,
+    open_batch,
 )
 from summarizer.cli import app
 from summarizer.config import RetryPolicy, Settings
@@ -337,3 +338,11 @@ def test_a_failed_documents_tokens_count_in_the_run_totals() -> None:
     totals.add(FailedDocument(id="b", source="b", error="no such file"), False, None)
     assert (totals.failed, totals.prompt_tokens, totals.completion_tokens) == (2, 900, 1536)
     assert (totals.cost_usd, totals.unpriced) == (0.002, 0)  # nothing spent, nothing unpriced
+
+
+def test_the_jobs_summarizer_has_an_engine_slot_per_request_in_flight(tmp_path: Path) -> None:
+    """open_batch builds the summarizer from the settings it gives the engine (the digest
+    once built its own, from settings with one slot, and queued its requests in the engine)."""
+    settings = Settings(store_path=tmp_path / "s.sqlite3", concurrency=3)
+    with open_batch(settings, lambda outcome: None) as job:
+        assert job.concurrency == job.summarizer.settings.parallel_slots == 3
