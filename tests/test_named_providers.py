@@ -66,6 +66,11 @@ def extract(url: str, mode: str = "json_schema") -> Completion[Person]:
         structured_mode=mode,  # type: ignore[arg-type]
         retry=RetryPolicy(attempts=3, initial_wait_s=0.01, max_wait_s=0.01),
     )
+    return extract_person(settings)
+
+
+def extract_person(settings: Settings) -> Completion[Person]:
+    """One structured call through LLMClient, as the pipeline makes it."""
 
     async def run() -> Completion[Person]:
         client = LLMClient(select_endpoint(settings, {}), settings)
@@ -432,22 +437,11 @@ def test_a_gemini_400_is_one_line_without_the_key(monkeypatch: pytest.MonkeyPatc
 
 def test_a_gemini_400_from_the_client_is_an_llm_error_without_the_key() -> None:
     text = f"Invalid JSON payload received. key={GEMINI_KEY}"
-    with serve([Reply(400, gemini_error(400, "INVALID_ARGUMENT", text))]) as (url, script):
-        settings = gemini_settings(url)
-
-        async def run() -> Completion[Person]:
-            client = LLMClient(select_endpoint(settings, {}), settings)
-            try:
-                messages: Any = [
-                    {"role": "system", "content": "Extract the person."},
-                    {"role": "user", "content": "John is 31."},
-                ]
-                return await client.extract(messages, Person)
-            finally:
-                await client.close()
-
-        with pytest.raises(LLMError) as error:
-            asyncio.run(run())
+    with (
+        serve([Reply(400, gemini_error(400, "INVALID_ARGUMENT", text))]) as (url, script),
+        pytest.raises(LLMError) as error,
+    ):
+        extract_person(gemini_settings(url))
     assert len(script.requests) == 1
     message = str(error.value)
     assert message.startswith(f"{gemini_root(url)}: HTTP 400: Invalid JSON payload received.")
