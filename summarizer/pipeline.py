@@ -53,12 +53,11 @@ from summarizer.schemas import Outcome as Outcome
 from summarizer.store import RequestKey, params_json
 from summarizer.text import sentences
 from summarizer.windows import (
-    WINDOW_READ_TOKENS,
     Window,
     estimate_tokens,
     merge_entities,
     merge_facts,
-    split_windows,
+    plan_windows,
     window_document,
 )
 from summarizer.writing_systems import in_scripts, language_scripts, scripts_of
@@ -208,10 +207,7 @@ class Summarizer:
     def windows(self, document: Document) -> list[Window]:
         """The parts the document is read in: itself alone if it fits the context (as it
         always was), else windows of what the model reads well, within the context."""
-        budget = self.window_tokens
-        if estimate_tokens(document.text) <= budget:
-            return [Window(0, len(document.text))]
-        return split_windows(document.text, min(budget, WINDOW_READ_TOKENS))
+        return list(plan_windows(document.text, self.window_tokens))
 
     def _schema_params(self) -> dict[str, object]:
         """A user's schema (what the grammar asks for); nothing for the news schema, which
