@@ -19,13 +19,15 @@ from typing import Protocol
 
 from summarizer.config import Settings
 from summarizer.documents import Document, ReadError, iter_documents
+from summarizer.errors import UsageError
 from summarizer.llm.limits import RateLimiter
-from summarizer.llm.providers import select_endpoint
+from summarizer.llm.providers import Endpoint, select_endpoint
 from summarizer.pipeline import Outcome, Summarizer, read_failure
 from summarizer.pricing import PriceTable, load_prices
 from summarizer.prompting import PromptError
+from summarizer.provider_batch import BatchApiOptions, ProviderBatch
 from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.store import LazyStore, RunTotals, Store, default_store_path
+from summarizer.store import LazyStore, RequestKey, RunTotals, Store, default_store_path
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +115,8 @@ class Batch:
     command: str = "batch"
     progress: ProgressView | None = None
     totals: BatchTotals = field(default_factory=BatchTotals)
+    # The provider's Batch API instead of live calls (summarizer.provider_batch).
+    provider_batch: ProviderBatch | None = None
 
     async def run(self, documents: Iterable[Document | ReadError]) -> BatchTotals:
         if self.summarizer.window_cache is None:  # long documents resume at the window
@@ -120,13 +124,39 @@ class Batch:
         run_id = self.store.start_run(
             self.command, self.summarizer.endpoint.model, self.summarizer.prompt.hash
         )
+        finished = False
+        try:
+            if self.provider_batch is not None:
+                await self.provider_batch.recover()
+            waiting = await self._round(documents, run_id, first=True)
+            while waiting:  # documents waiting for the provider's batches
+                assert self.provider_batch is not None
+                await self.provider_batch.settle(run_id)
+                waiting = await self._round(waiting, run_id, first=False)
+            finished = True
+        finally:
+            self.store.update_run(run_id, self.totals.snapshot(), finished=finished)
+            if self.provider_batch is not None:
+                await self.provider_batch.close()
+        return self.totals
+
+    async def _round(
+        self, documents: Iterable[Document | ReadError], run_id: int, first: bool
+    ) -> list[Document]:
+        """Every document through the workers; those left waiting for a batch, returned."""
         queue: asyncio.Queue[Document | ReadError | None] = asyncio.Queue(self.concurrency * 2)
         last_update = time.monotonic()
+        waiting: list[Document] = []
 
         async def work() -> None:
             nonlocal last_update
             while (item := await queue.get()) is not None:
-                outcome, cached, cost = await self._process(item, run_id)
+                done = await self._process(item, run_id)
+                if done is None:
+                    assert isinstance(item, Document)
+                    waiting.append(item)
+                    continue
+                outcome, cached, cost = done
                 self.sink(outcome)
                 self.totals.add(outcome, cached, cost)
                 if self.progress is not None:
@@ -143,25 +173,25 @@ class Batch:
             while (item := await asyncio.to_thread(next, items, None)) is not None:
                 count += 1
                 await queue.put(item)
-            self.totals.total = count
+            if first:
+                self.totals.total = count
             for _ in range(self.concurrency):
                 await queue.put(None)
 
         tasks = [asyncio.create_task(feed())]
         tasks += [asyncio.create_task(work()) for _ in range(self.concurrency)]
-        finished = False
         try:
             await asyncio.gather(*tasks)
-            finished = True
         finally:
             for task in tasks:  # one failed or we were cancelled: stop the others too
                 task.cancel()
-            self.store.update_run(run_id, self.totals.snapshot(), finished=finished)
-        return self.totals
+        return waiting
 
     async def _process(
         self, item: Document | ReadError, run_id: int
-    ) -> tuple[Outcome, bool, float | None]:
+    ) -> tuple[Outcome, bool, float | None] | None:
+        """The document's outcome, whether the store had it, and its cost; None while it
+        waits for a provider's batch."""
         if isinstance(item, ReadError):
             return read_failure(item), False, None
         try:
@@ -172,11 +202,21 @@ class Batch:
         if hit is not None:
             # Same text under another name or path: the result, relabelled.
             return hit.model_copy(update={"id": item.id, "source": item.source}), True, 0.0
-        outcome = await self.summarizer.summarize(item)
-        model = outcome.model if isinstance(outcome, DocumentResult) else key.model
-        cost = self.prices.cost(model, outcome.usage)
+        if self.provider_batch is None:
+            outcome = await self.summarizer.summarize(item)
+            cost = self.prices.cost(_model(outcome, key), outcome.usage)
+        else:
+            settled = await self.provider_batch.summarize(self.summarizer, item, key.key)
+            if settled is None:
+                return None
+            outcome = settled.outcome
+            cost = settled.cost(self.prices, _model(outcome, key))
         self.store.save(key, outcome, cost, run_id)
         return outcome, False, cost
+
+
+def _model(outcome: Outcome, key: RequestKey) -> str:
+    return outcome.model if isinstance(outcome, DocumentResult) else key.model
 
 
 # ---- the main job, for the CLI and for Python ---------------------------------------------
@@ -213,16 +253,40 @@ def open_batch(
     limiter: RateLimiter | None = None,
     command: str = "batch",
     progress: ProgressView | None = None,
+    batch_api: BatchApiOptions | None = None,
 ) -> Iterator[Batch]:
     """A batch job as the tool runs one: requests in flight and engine slots for the
     endpoint (settings.concurrency to choose), the store (settings.store_path), the price
-    table (free on the embedded engine), outcomes handed to `sink` as they are done.
+    table (free on the embedded engine), outcomes handed to `sink` as they are done; with
+    `batch_api`, the requests go through the provider's Batch API.
     Enter the job's summarizer (`async with job.summarizer`) around `job.run`."""
     settings, in_flight = concurrency_for(settings, settings.concurrency)
     summarizer = Summarizer(settings, limiter)
+    if batch_api is not None:
+        check_batch_api(summarizer.endpoint)
     price_table = load_prices(prices, free=summarizer.endpoint.provider == "local")
     with open_store(settings) as store:
-        yield Batch(summarizer, store, price_table, sink, in_flight, command, progress)
+        job = Batch(summarizer, store, price_table, sink, in_flight, command, progress)
+        if batch_api is not None:
+            job.provider_batch = ProviderBatch(store, summarizer.endpoint, settings, batch_api)
+        yield job
+
+
+def check_batch_api(endpoint: Endpoint) -> None:
+    """The Batch API is OpenAI's (and its copies'): the embedded engine has none."""
+    if endpoint.provider == "local":
+        raise BatchApiUnavailable(
+            "--batch-api needs a server with the Batch API (/v1/files and /v1/batches): "
+            "OpenAI (an API key) or --base-url; the embedded engine has none"
+        )
+    if endpoint.api != "openai":
+        raise BatchApiUnavailable(
+            f"--batch-api speaks OpenAI's Batch API; {endpoint.provider} is not supported"
+        )
+
+
+class BatchApiUnavailable(UsageError, ValueError):
+    """--batch-api with an endpoint that has no Batch API."""
 
 
 async def run(

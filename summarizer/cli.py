@@ -46,6 +46,7 @@ from summarizer.extraction_schema import (
     named_schemas,
 )
 from summarizer.llm import model_store
+from summarizer.llm.batch_api import BatchApiError
 from summarizer.llm.limits import RateLimiter
 from summarizer.logs import (
     DEFAULT_LIMIT,
@@ -60,9 +61,10 @@ from summarizer.logs import (
 )
 from summarizer.pipeline import Outcome, Summarizer, summarize_all
 from summarizer.progress import open_progress
+from summarizer.provider_batch import POLL_S, BatchApiOptions, Fallback
 from summarizer.redaction import mask_key, redact_argv
 from summarizer.schemas import FailedDocument
-from summarizer.store import Store, StoreError, default_store_path
+from summarizer.store import BatchJob, Store, StoreError, default_store_path
 from summarizer.writers import OutputFormat, Writer, open_writer, render_digest
 from summarizer.writers.files import OutputError, check_output, output_stream, saving_texts
 from summarizer.writers.markdown import render_markdown
@@ -373,11 +375,13 @@ def _usage_errors() -> Iterator[None]:
 
 @contextmanager
 def _fatal_errors() -> Iterator[None]:
-    """A store or an output that cannot be used ends the command with one line, status 1:
-    no traceback, and no half-written output (summarizer.writers.files)."""
+    """A store, an output or a provider's Batch API that cannot be used ends the command
+    with one line, status 1: no traceback, and no half-written output
+    (summarizer.writers.files). Batches already submitted stay in the store: the same
+    command re-attaches to them."""
     try:
         yield
-    except (StoreError, OutputError) as exc:
+    except (StoreError, OutputError, BatchApiError) as exc:
         typer.echo(f"summarizer: error: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED_DOCUMENTS) from None
 
@@ -520,12 +524,32 @@ def batch(
     ] = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
+    batch_api: Annotated[
+        bool,
+        typer.Option(
+            "--batch-api",
+            help="Send the requests through the provider's Batch API (OpenAI's /v1/batches: "
+            "half the price, answers within 24 h). Re-run the same command after a stop: it "
+            "re-attaches to the batches in flight.",
+        ),
+    ] = False,
+    batch_fallback: Annotated[
+        Fallback,
+        typer.Option(
+            help="With --batch-api, where re-asks and requests a batch failed go: a follow-up "
+            "batch, or live calls.",
+        ),
+    ] = "batch",
+    batch_poll: Annotated[
+        float, typer.Option(min=0.0, help="With --batch-api, seconds between polls.")
+    ] = POLL_S,
     *,
     flags: Flags,
     quiet: bool = False,
 ) -> None:
     """Summarize a corpus: concurrent, cached and resumable; JSONL lines or a review page."""
     settings = _settings(replace(flags, concurrency=concurrency))
+    provider_batch = BatchApiOptions(batch_fallback, batch_poll) if batch_api else None
     limiter = RateLimiter(rpm, tpm) if rpm or tpm else None
     _check_output(output)
     with _fatal_errors(), ExitStack() as stack:
@@ -541,6 +565,7 @@ def batch(
                     limiter=limiter,
                     command=_command(),
                     progress=progress,
+                    batch_api=provider_batch,
                 )
             )
         try:
@@ -703,7 +728,8 @@ def runs(
     store_path: Annotated[Path | None, typer.Option("--store", show_default=False)] = None,
     limit: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
-    """Past batch runs recorded in the store: counts, tokens and cost."""
+    """Past batch runs recorded in the store: counts, tokens and cost; and the provider
+    batches (--batch-api) they submitted, with their state."""
     path = store_path or Settings.from_env().store_path or default_store_path()
     if not path.is_file():
         raise _usage_error(f"{path}: no such store (run `summarizer batch` first)")
@@ -711,13 +737,37 @@ def runs(
     with _fatal_errors(), Store(path) as store:
         for run in store.runs(limit):
             t = run.totals
-            started = datetime.datetime.fromtimestamp(run.started_at).strftime("%Y-%m-%d %H:%M")
             status = "finished" if run.finished_at else "interrupted or running"
             cost = "unpriced" if t.cost_usd is None else f"${t.cost_usd:.4f}"
             tokens = f"{t.prompt_tokens + t.completion_tokens:,}"
-            row = (str(run.id), started, status, str(t.done), str(t.cached), str(t.failed))
-            table.add_row(*row, tokens, cost, run.model)
+            row = (str(run.id), _when(run.started_at), status, str(t.done), str(t.cached))
+            table.add_row(*row, str(t.failed), tokens, cost, run.model)
+        jobs = store.batch_jobs(limit=limit)
     Console().print(table)
+    if jobs:
+        Console().print(_batch_jobs_table(jobs))
+
+
+def _batch_jobs_table(jobs: list[BatchJob]) -> Table:
+    table = Table("batch", "run", "submitted", "state", "requests", "done", "failed", "endpoint")
+    table.title = "Provider batches (--batch-api)"
+    for job in jobs:
+        state = job.status if job.finished_at else f"{job.status} (in flight)"
+        table.add_row(
+            job.batch_id or f"(not created: {job.submission[:8]})",
+            str(job.run_id or ""),
+            _when(job.created_at),
+            state,
+            str(job.requests),
+            str(job.completed),
+            str(job.failed),
+            job.endpoint,
+        )
+    return table
+
+
+def _when(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
 LogFormat = Literal["table", "jsonl", "csv", "markdown", "json"]

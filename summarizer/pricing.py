@@ -23,12 +23,20 @@ class PriceError(UsageError, ValueError):
 class Price:
     input_per_million: float
     output_per_million: float
+    # A provider's Batch API (OpenAI's: half the price); None: not known, the live price.
+    batch_input_per_million: float | None = None
+    batch_output_per_million: float | None = None
 
-    def cost(self, usage: Usage) -> float:
-        return (
-            usage.prompt_tokens * self.input_per_million
-            + usage.completion_tokens * self.output_per_million
-        ) / 1_000_000
+    def cost(self, usage: Usage, batch: bool = False) -> float:
+        rates = (self.input_per_million, self.output_per_million)
+        if batch and self.has_batch_price:
+            rates = (self.batch_input_per_million or 0.0, self.batch_output_per_million or 0.0)
+        return (usage.prompt_tokens * rates[0] + usage.completion_tokens * rates[1]) / 1_000_000
+
+    @property
+    def has_batch_price(self) -> bool:
+        batch = (self.batch_input_per_million, self.batch_output_per_million)
+        return None not in batch
 
 
 @dataclass
@@ -37,16 +45,22 @@ class PriceTable:
     free: bool = False  # the embedded engine: every model costs nothing
     _warned: set[str] = field(default_factory=set)
 
-    def cost(self, model: str, usage: Usage) -> float | None:
+    def cost(self, model: str, usage: Usage, batch: bool = False) -> float | None:
+        """What `usage` cost on `model`, live or through the provider's Batch API."""
         if self.free:
             return 0.0
         price = self.prices.get(model) or self._by_prefix(model)
         if price is None:
-            if model not in self._warned:
-                self._warned.add(model)
-                logger.warning("no price for model %r: its cost is not counted", model)
+            self._warn(model, "no price for model %r: its cost is not counted")
             return None
-        return price.cost(usage)
+        if batch and not price.has_batch_price:
+            self._warn(f"{model} batch", "no batch price for %r: counted at its live price")
+        return price.cost(usage, batch)
+
+    def _warn(self, what: str, message: str) -> None:
+        if what not in self._warned:
+            self._warned.add(what)
+            logger.warning(message, what.removesuffix(" batch"))
 
     def _by_prefix(self, model: str) -> Price | None:
         """Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their base model costs."""
@@ -58,11 +72,17 @@ def load_prices(path: Path | None = None, free: bool = False) -> PriceTable:
     source = path or BUILTIN_PRICES
     try:
         raw = json.loads(source.read_text(encoding="utf-8"))
-        prices = {
-            name: Price(float(entry["input"]), float(entry["output"]))
-            for name, entry in raw.items()
-            if not name.startswith("_")
-        }
+        prices = {name: _price(entry) for name, entry in raw.items() if not name.startswith("_")}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PriceError(f"{source}: not a price table ({exc})") from None
     return PriceTable(prices, free=free)
+
+
+def _price(entry: dict[str, object]) -> Price:
+    batch = [entry.get(f"batch_{side}") for side in ("input", "output")]
+    return Price(
+        float(entry["input"]),  # type: ignore[arg-type]
+        float(entry["output"]),  # type: ignore[arg-type]
+        None if batch[0] is None else float(batch[0]),  # type: ignore[arg-type]
+        None if batch[1] is None else float(batch[1]),  # type: ignore[arg-type]
+    )

@@ -52,6 +52,34 @@ CREATE TABLE IF NOT EXISTS windows (
     outcome TEXT NOT NULL,
     updated_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS batch_jobs (
+    submission TEXT PRIMARY KEY,
+    batch_id TEXT UNIQUE,
+    endpoint TEXT NOT NULL,
+    input_file TEXT,
+    status TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    completed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    run_id INTEGER,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS batch_requests (
+    custom_id TEXT PRIMARY KEY,
+    body_sha256 TEXT NOT NULL,
+    submission TEXT NOT NULL,
+    doc_key TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('submitted', 'answered', 'failed')),
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS batch_requests_body ON batch_requests (body_sha256);
+CREATE TABLE IF NOT EXISTS batch_answers (
+    body_sha256 TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -120,6 +148,46 @@ class RunRow:
     command: str
     model: str
     totals: RunTotals
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One batch submitted to a provider's Batch API, as the store knows it. `submission`
+    is ours, written before the batch is created and sent in its metadata, so that a run
+    stopped between the two finds the batch again rather than creating a second."""
+
+    submission: str
+    batch_id: str | None
+    endpoint: str
+    input_file: str | None
+    status: str
+    requests: int
+    completed: int
+    failed: int
+    run_id: int | None
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+
+    @property
+    def in_flight(self) -> bool:
+        return self.finished_at is None
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    custom_id: str
+    body_sha256: str
+    doc_key: str
+
+
+@dataclass(frozen=True)
+class BatchRequestState:
+    """What the batches did with one request body so far."""
+
+    in_flight: bool = False
+    failures: int = 0
+    last_error: str | None = None
 
 
 class StoreError(RunError, RuntimeError):
@@ -223,6 +291,107 @@ class Store(Connected):
                     run_id,
                 ),
             )
+
+    # ---- the provider's Batch API (summarizer.provider_batch) ----------------------------
+
+    def add_batch_job(
+        self, submission: str, endpoint: str, run_id: int, requests: list[BatchRequest]
+    ) -> None:
+        """A batch about to be submitted, and its requests: written before anything is sent."""
+        now = time.time()
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO batch_jobs (submission, endpoint, status, requests, run_id,"
+                " created_at, updated_at) VALUES (?, ?, 'submitting', ?, ?, ?, ?)",
+                (submission, endpoint, len(requests), run_id, now, now),
+            )
+            self._db.executemany(
+                "INSERT INTO batch_requests VALUES (?, ?, ?, ?, 'submitted', NULL)",
+                [(r.custom_id, r.body_sha256, submission, r.doc_key) for r in requests],
+            )
+
+    def update_batch_job(self, submission: str, **changes: object) -> None:
+        allowed = {"batch_id", "input_file", "status", "completed", "failed", "finished_at"}
+        if not changes or not set(changes) <= allowed:
+            raise ValueError(f"cannot update {sorted(changes)} of a batch job")
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._transaction():
+            self._db.execute(
+                f"UPDATE batch_jobs SET {assignments}, updated_at = ? WHERE submission = ?",
+                (*changes.values(), time.time(), submission),
+            )
+
+    def drop_batch_job(self, submission: str) -> None:
+        """A batch that was never sent (the run stopped before its file went up)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM batch_requests WHERE submission = ?", (submission,))
+            self._db.execute("DELETE FROM batch_jobs WHERE submission = ?", (submission,))
+
+    def batch_jobs(self, endpoint: str | None = None, limit: int = 1000) -> list[BatchJob]:
+        """The newest batch jobs first, of one endpoint or all."""
+        query = "SELECT * FROM batch_jobs"
+        query += " WHERE endpoint = ?" if endpoint else ""
+        query += " ORDER BY created_at DESC LIMIT ?"
+        args = (endpoint, limit) if endpoint else (limit,)
+        return [BatchJob(*row) for row in self._db.execute(query, args)]
+
+    def batch_requests(self, submission: str) -> list[BatchRequest]:
+        rows = self._db.execute(
+            "SELECT custom_id, body_sha256, doc_key FROM batch_requests WHERE submission = ?",
+            (submission,),
+        )
+        return [BatchRequest(*row) for row in rows]
+
+    def batch_request_states(self) -> dict[str, BatchRequestState]:
+        """Per request body: whether a batch still has it, and how often batches failed it."""
+        states: dict[str, BatchRequestState] = {}
+        rows = self._db.execute(
+            "SELECT body_sha256, state, error FROM batch_requests ORDER BY rowid"
+        )
+        for body, state, error in rows:
+            known = states.get(body, BatchRequestState())
+            if state == "submitted":
+                known = BatchRequestState(True, known.failures, known.last_error)
+            elif state == "failed":
+                known = BatchRequestState(known.in_flight, known.failures + 1, error)
+            states[body] = known
+        return states
+
+    def count_batch_requests(self, doc_key: str) -> int:
+        query = "SELECT COUNT(*) FROM batch_requests WHERE doc_key = ?"
+        return int(self._db.execute(query, (doc_key,)).fetchone()[0])
+
+    def save_batch_results(
+        self,
+        submission: str,
+        answers: dict[str, tuple[str, str]],
+        failures: dict[str, str],
+    ) -> None:
+        """A finished batch's answers (custom id: body hash, response) and failed requests
+        (custom id: error), in one transaction with the job's end."""
+        now = time.time()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO batch_answers VALUES (?, ?, ?)",
+                [(body, response, now) for body, response in answers.values()],
+            )
+            self._db.executemany(
+                "UPDATE batch_requests SET state = 'answered' WHERE custom_id = ?",
+                [(custom_id,) for custom_id in answers],
+            )
+            self._db.executemany(
+                "UPDATE batch_requests SET state = 'failed', error = ? WHERE custom_id = ?",
+                [(error, custom_id) for custom_id, error in failures.items()],
+            )
+            self._db.execute(
+                "UPDATE batch_jobs SET finished_at = ?, updated_at = ? WHERE submission = ?",
+                (now, now, submission),
+            )
+
+    def batch_answer(self, body_sha256: str) -> str | None:
+        query = "SELECT response FROM batch_answers WHERE body_sha256 = ?"
+        row = self._db.execute(query, (body_sha256,)).fetchone()
+        return str(row[0]) if row else None
 
     def runs(self, limit: int = 20) -> Iterator[RunRow]:
         rows = self._db.execute(

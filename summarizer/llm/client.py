@@ -8,9 +8,11 @@ around every HTTP call; instructor re-asks the model only when its output fails 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import instructor
 from instructor.core import Hooks, IncompleteOutputException, InstructorRetryException
@@ -45,6 +47,22 @@ class LLMError(RunError, RuntimeError):
         super().__init__(message)
         self.usage = usage or Usage()
         self.unreachable = unreachable  # no connection could be made, after every retry
+
+
+class Deferred(LLMError):
+    """A request left to the provider's Batch API: its document waits for the batch's
+    answer (summarizer.provider_batch)."""
+
+
+class BatchRoute(Protocol):
+    """Where a document's requests go in a Batch API run: a batch's answer, a live call
+    (`live`), or a Deferred."""
+
+    async def send(self, request: dict[str, Any], live: Callable[..., Awaitable[Any]]) -> Any: ...
+
+
+# Set around one document by a Batch API run; None: every request is a live call.
+BATCH_ROUTE: ContextVar[BatchRoute | None] = ContextVar("summarizer_batch_route", default=None)
 
 
 @dataclass(frozen=True)
@@ -82,13 +100,20 @@ class LLMClient:
         await self._sdk.close()
 
     async def _create(self, **request: Any) -> Any:
-        if self.limiter is not None:
-            await self.limiter.acquire(estimate_tokens(request))
-        response = await self._sdk.send(**request)
+        route = BATCH_ROUTE.get()
+        if route is None:
+            response = await self._send(**request)
+        else:
+            response = await route.send(request, self._send)
         if not self._sdk.is_answer(response):
             cut_short = isinstance(response, str) and response.lstrip().startswith("{")
             raise BadResponseError(f"not {self._sdk.answer}: {_excerpt(response)}", cut_short)
         return response
+
+    async def _send(self, **request: Any) -> Any:
+        if self.limiter is not None:
+            await self.limiter.acquire(estimate_tokens(request))
+        return await self._sdk.send(**request)
 
     async def extract(
         self,
@@ -120,6 +145,8 @@ class LLMClient:
                 tally.usage,
             ) from exc
         except InstructorRetryException as exc:
+            if isinstance(exc.__cause__, LLMError):  # a Batch API route's: already one line
+                raise exc.__cause__ from None
             raise self._error(exc, tally.usage) from exc
         except api_errors() as exc:
             raise self._transport_error(exc, tally.usage) from exc

@@ -153,8 +153,10 @@ def _first_line(error: BaseException) -> str:
 def is_replay_miss(error: BaseException) -> bool:
     """True when the error (or what caused it) is vcrpy refusing an unrecorded request."""
     seen: BaseException | None = error
-    while seen is not None:
+    chain: set[int] = set()
+    while seen is not None and id(seen) not in chain:  # a chain may loop back on itself
         if isinstance(seen, CannotOverwriteExistingCassetteException):
             return True
+        chain.add(id(seen))
         seen = seen.__cause__ or seen.__context__
     return False
