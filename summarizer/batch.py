@@ -26,6 +26,7 @@ from summarizer.pipeline import Outcome, Summarizer, read_failure
 from summarizer.pricing import PriceTable, load_prices
 from summarizer.prompting import PromptError
 from summarizer.provider_batch import BatchApiOptions, ProviderBatch
+from summarizer.ray_batch import RayOptions, RayPool, check_ray_settings
 from summarizer.schemas import DocumentResult, FailedDocument
 from summarizer.store import LazyStore, RequestKey, RunTotals, Store, default_store_path
 
@@ -117,6 +118,8 @@ class Batch:
     totals: BatchTotals = field(default_factory=BatchTotals)
     # The provider's Batch API instead of live calls (summarizer.provider_batch).
     provider_batch: ProviderBatch | None = None
+    # Documents summarized by a Ray cluster's actors, not in this process (summarizer.ray_batch)
+    remote: RayPool | None = None
 
     async def run(self, documents: Iterable[Document | ReadError]) -> BatchTotals:
         if self.summarizer.window_cache is None:  # long documents resume at the window
@@ -203,7 +206,10 @@ class Batch:
             # Same text under another name or path: the result, relabelled.
             return hit.model_copy(update={"id": item.id, "source": item.source}), True, 0.0
         if self.provider_batch is None:
-            outcome = await self.summarizer.summarize(item)
+            if self.remote is not None:
+                outcome = await self.remote.summarize(item)
+            else:
+                outcome = await self.summarizer.summarize(item)
             cost = self.prices.cost(_model(outcome, key), outcome.usage)
         else:
             settled = await self.provider_batch.summarize(self.summarizer, item, key.key)
@@ -254,21 +260,32 @@ def open_batch(
     command: str = "batch",
     progress: ProgressView | None = None,
     batch_api: BatchApiOptions | None = None,
+    ray: RayOptions | None = None,
 ) -> Iterator[Batch]:
     """A batch job as the tool runs one: requests in flight and engine slots for the
     endpoint (settings.concurrency to choose), the store (settings.store_path), the price
     table (free on the embedded engine), outcomes handed to `sink` as they are done; with
-    `batch_api`, the requests go through the provider's Batch API.
+    `batch_api`, the requests go through the provider's Batch API; with `ray`, documents
+    are summarized by a Ray cluster's actors (this process still the store's only writer).
     Enter the job's summarizer (`async with job.summarizer`) around `job.run`."""
     settings, in_flight = concurrency_for(settings, settings.concurrency)
     summarizer = Summarizer(settings, limiter)
     if batch_api is not None:
         check_batch_api(summarizer.endpoint)
+        if ray is not None:
+            raise BatchApiUnavailable("--batch-api and --ray cannot be used together")
+    if ray is not None:
+        check_ray_settings(settings)
     price_table = load_prices(prices, free=summarizer.endpoint.provider == "local")
-    with open_store(settings) as store:
+    with ExitStack() as stack:
+        store = stack.enter_context(open_store(settings))
         job = Batch(summarizer, store, price_table, sink, in_flight, command, progress)
         if batch_api is not None:
             job.provider_batch = ProviderBatch(store, summarizer.endpoint, settings, batch_api)
+        if ray is not None:
+            job.remote = RayPool(settings, ray, in_flight)
+            stack.callback(job.remote.close)
+            job.concurrency = job.remote.in_flight
         yield job
 
 

@@ -62,6 +62,7 @@ from summarizer.logs import (
 from summarizer.pipeline import Outcome, Summarizer, summarize_all
 from summarizer.progress import open_progress
 from summarizer.provider_batch import POLL_S, BatchApiOptions, Fallback
+from summarizer.ray_batch import RayOptions
 from summarizer.redaction import mask_key, redact_argv
 from summarizer.schemas import FailedDocument
 from summarizer.store import BatchJob, Store, StoreError, default_store_path
@@ -497,6 +498,7 @@ def _writing(
 # ---- batch --------------------------------------------------------------------------------
 
 
+
 @app.command()
 @model_options
 def batch(
@@ -543,6 +545,32 @@ def batch(
     batch_poll: Annotated[
         float, typer.Option(min=0.0, help="With --batch-api, seconds between polls.")
     ] = POLL_S,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray",
+            help="Spread the documents over a Ray cluster's actors: a local cluster of this "
+            "machine's cores, or the one --ray-address (or RAY_ADDRESS) names. Needs "
+            "summarizer\\[ray].",
+        ),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --ray, the cluster to join: ray start's address (host:6379) or "
+            "ray://host:10001.",
+            show_default=False,
+        ),
+    ] = None,
+    ray_actors: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="With --ray, actors to start \\[default: one per CPU of the cluster; on the "
+            "embedded engine one per node].",
+            show_default=False,
+        ),
+    ] = None,
     *,
     flags: Flags,
     quiet: bool = False,
@@ -550,6 +578,7 @@ def batch(
     """Summarize a corpus: concurrent, cached and resumable; JSONL lines or a review page."""
     settings = _settings(replace(flags, concurrency=concurrency))
     provider_batch = BatchApiOptions(batch_fallback, batch_poll) if batch_api else None
+    cluster = RayOptions(ray_address, ray_actors) if ray or ray_address else None
     limiter = RateLimiter(rpm, tpm) if rpm or tpm else None
     _check_output(output)
     with _fatal_errors(), ExitStack() as stack:
@@ -566,6 +595,7 @@ def batch(
                     command=_command(),
                     progress=progress,
                     batch_api=provider_batch,
+                    ray=cluster,
                 )
             )
         try:
