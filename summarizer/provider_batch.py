@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
@@ -218,7 +217,7 @@ class ProviderBatch:
         for file_lines in files:
             chunk = requests[start : start + len(file_lines)]
             start += len(file_lines)
-            submission = uuid.uuid4().hex
+            submission = _submission_token(run_id, file_lines)
             self.store.add_batch_job(submission, self.endpoint_id, run_id, chunk)
             input_file = await self.api.upload(f"summarizer-{submission}.jsonl", file_lines)
             self.store.update_batch_job(submission, input_file=input_file)
@@ -292,6 +291,16 @@ def _eta(watch: _Watch, status: BatchStatus) -> str:
     if rate <= 0 or not status.total:
         return ""
     return f", about {(status.total - done) / rate:.0f} s left"
+
+
+def _submission_token(run_id: int, lines: list[bytes]) -> str:
+    """Names a batch before it exists. Of the run and the requests, not random: a second
+    submission of the same lines in one run cannot happen (a request sent again has a new
+    custom_id), and a replayed cassette sends what was recorded."""
+    digest = hashlib.sha256(f"{run_id}\0".encode())
+    for line in lines:
+        digest.update(line)
+    return digest.hexdigest()[:32]
 
 
 def _tokens(usage: Usage) -> int:

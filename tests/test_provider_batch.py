@@ -23,6 +23,7 @@ from summarizer.cli import app
 from summarizer.config import RetryPolicy, Settings
 from summarizer.documents import Document
 from summarizer.llm.batch_api import BatchApi, BatchApiError, request_line, split_files
+from summarizer.llm.model_store import MODEL_NAME
 from summarizer.llm.providers import select_endpoint
 from summarizer.pipeline import Summarizer
 from summarizer.pricing import load_prices
@@ -387,3 +388,35 @@ def test_batch_prices_come_from_the_table_else_the_live_price_with_a_warning(
     table = load_prices(own)
     assert table.cost("m", usage, batch=True) == pytest.approx(3.0)
     assert "no batch price for 'm'" in caplog.text
+
+
+def test_a_recorded_batch_api_run_replays_offline(tmp_path: Path) -> None:
+    """scripts/record_batch_api.py: two example articles, each batch line answered by the
+    embedded engine; replayed here with nothing listening at the URL."""
+    recorded = ROOT / "cassettes" / "batch_api"
+    articles = [
+        str(ROOT / "examples" / "articles" / f"{stem}.txt")
+        for stem in ("002_f8c6bddbe5b99dbe", "004_dc610e0354c53506")
+    ]
+    out = tmp_path / "out.jsonl"
+    args = ["batch", *articles, "-o", str(out), "--store", str(tmp_path / "s.db")]
+    args += ["--base-url", "http://127.0.0.1:9/v1", "--model", MODEL_NAME, "--batch-api"]
+    args += ["--batch-poll", "0", "--replay", str(recorded / "two_articles.yaml"), "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+    def lines(path: Path) -> list[dict[str, Any]]:
+        return [_comparable(json.loads(line)) for line in path.read_text().splitlines()]
+
+    replayed = sorted(lines(out), key=lambda row: row["id"])
+    assert replayed == sorted(lines(recorded / "two_articles.jsonl"), key=lambda row: row["id"])
+    assert [row["status"] for row in replayed] == ["ok", "ok"]
+    assert all(f["evidence"]["status"] == "exact" for row in replayed for f in row["facts"])
+    with Store(tmp_path / "s.db") as store:
+        [job] = store.batch_jobs()
+        assert (job.batch_id, job.status, job.requests, job.completed) == (
+            "batch_0001",
+            "completed",
+            2,
+            2,
+        )

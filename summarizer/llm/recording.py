@@ -8,6 +8,7 @@ Use `cassette(path, "none")` in your own tests, or `vcr_config()` with pytest-re
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -33,6 +34,8 @@ SECRET_REQUEST_HEADERS = (
 SECRET_RESPONSE_HEADERS = ("set-cookie", "openai-organization", "openai-project")
 SECRET_QUERY_PARAMETERS = ("api-key", "api_key", "key")
 MATCH_ON = ("method", "path", "json_body", "fetch_target")
+_BATCH_API_PATH = re.compile(r"/v1/(batches|files)(/|$)")
+_MULTIPART_START = re.compile(r"--([0-9A-Za-z'()+_,./:=?-]{1,70})\r\n")
 # The embedded engine's health checks, polled while it loads: not part of a run.
 _ENGINE_PATHS = ("/health", "/props", "/slots")
 
@@ -52,7 +55,14 @@ def _json_or_raw(body: Any) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        return text
+        return _without_boundary(text)
+
+
+def _without_boundary(text: str) -> str:
+    """A multipart body (a Batch API file upload) with its random boundary replaced: the
+    same upload matches in a replay."""
+    match = _MULTIPART_START.match(text)
+    return text.replace(match.group(1), "BOUNDARY") if match else text
 
 
 def json_body_matcher(r1: Any, r2: Any) -> None:
@@ -71,8 +81,11 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 def fetch_target_matcher(r1: Any, r2: Any) -> None:
     """vcrpy matcher: a page fetched (GET) is the same page only on the same host, port and
-    query; model calls (POST) match on path and body alone, the engine's port changing."""
-    if r1.method == "GET" and (r1.host, r1.port, r1.query) != (r2.host, r2.port, r2.query):
+    query; model calls (POST) and the Batch API's polls and downloads match on path (and
+    body) alone, the server's port changing."""
+    if r1.method != "GET" or _BATCH_API_PATH.search(r1.path):
+        return
+    if (r1.host, r1.port, r1.query) != (r2.host, r2.port, r2.query):
         raise AssertionError("fetched URLs differ")
 
 
