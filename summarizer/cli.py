@@ -498,6 +498,64 @@ def _writing(
 # ---- batch --------------------------------------------------------------------------------
 
 
+BatchFormatOpt = Annotated[
+    BatchFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="jsonl: one line per document as it is done; html: a review page of each "
+        "text with its evidence highlighted.",
+    ),
+]
+RpmOpt = Annotated[float | None, typer.Option(min=0.001, help="Requests per minute.")]
+TpmOpt = Annotated[float | None, typer.Option(min=1, help="Tokens per minute.")]
+PricesOpt = Annotated[Path | None, typer.Option(help="Price table (JSON, USD per million tokens).")]
+BatchApiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--batch-api",
+        help="Send the requests through the provider's Batch API (OpenAI's /v1/batches: "
+        "half the price, answers within 24 h). Re-run the same command after a stop: it "
+        "re-attaches to the batches in flight.",
+    ),
+]
+BatchFallbackOpt = Annotated[
+    Fallback,
+    typer.Option(
+        help="With --batch-api, where re-asks and requests a batch failed go: a follow-up "
+        "batch, or live calls.",
+    ),
+]
+BatchPollOpt = Annotated[
+    float, typer.Option(min=0.0, help="With --batch-api, seconds between polls.")
+]
+RayOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ray",
+        help="Spread the documents over a Ray cluster's actors: a local cluster of this "
+        "machine's cores, or the one --ray-address (or RAY_ADDRESS) names. Needs "
+        "summarizer\\[ray].",
+    ),
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="With --ray, the cluster to join: ray start's address (host:6379) or "
+        "ray://host:10001.",
+        show_default=False,
+    ),
+]
+RayActorsOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="With --ray, actors to start \\[default: one per CPU of the cluster; on the "
+        "embedded engine one per node].",
+        show_default=False,
+    ),
+]
+
 
 @app.command()
 @model_options
@@ -509,68 +567,19 @@ def batch(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Results (default: stdout).")
     ] = None,
-    output_format: Annotated[
-        BatchFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="jsonl: one line per document as it is done; html: a review page of each "
-            "text with its evidence highlighted.",
-        ),
-    ] = "jsonl",
+    output_format: BatchFormatOpt = "jsonl",
     concurrency: ConcurrencyOpt = None,
-    rpm: Annotated[float | None, typer.Option(min=0.001, help="Requests per minute.")] = None,
-    tpm: Annotated[float | None, typer.Option(min=1, help="Tokens per minute.")] = None,
-    prices: Annotated[
-        Path | None, typer.Option(help="Price table (JSON, USD per million tokens).")
-    ] = None,
+    rpm: RpmOpt = None,
+    tpm: TpmOpt = None,
+    prices: PricesOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
-    batch_api: Annotated[
-        bool,
-        typer.Option(
-            "--batch-api",
-            help="Send the requests through the provider's Batch API (OpenAI's /v1/batches: "
-            "half the price, answers within 24 h). Re-run the same command after a stop: it "
-            "re-attaches to the batches in flight.",
-        ),
-    ] = False,
-    batch_fallback: Annotated[
-        Fallback,
-        typer.Option(
-            help="With --batch-api, where re-asks and requests a batch failed go: a follow-up "
-            "batch, or live calls.",
-        ),
-    ] = "batch",
-    batch_poll: Annotated[
-        float, typer.Option(min=0.0, help="With --batch-api, seconds between polls.")
-    ] = POLL_S,
-    ray: Annotated[
-        bool,
-        typer.Option(
-            "--ray",
-            help="Spread the documents over a Ray cluster's actors: a local cluster of this "
-            "machine's cores, or the one --ray-address (or RAY_ADDRESS) names. Needs "
-            "summarizer\\[ray].",
-        ),
-    ] = False,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            help="With --ray, the cluster to join: ray start's address (host:6379) or "
-            "ray://host:10001.",
-            show_default=False,
-        ),
-    ] = None,
-    ray_actors: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="With --ray, actors to start \\[default: one per CPU of the cluster; on the "
-            "embedded engine one per node].",
-            show_default=False,
-        ),
-    ] = None,
+    batch_api: BatchApiOpt = False,
+    batch_fallback: BatchFallbackOpt = "batch",
+    batch_poll: BatchPollOpt = POLL_S,
+    ray: RayOpt = False,
+    ray_address: RayAddressOpt = None,
+    ray_actors: RayActorsOpt = None,
     *,
     flags: Flags,
     quiet: bool = False,

@@ -25,7 +25,7 @@ from summarizer.extraction_schema import MAX_ITEMS, ExtractionSchema, load_schem
 from summarizer.facts import annotate
 from summarizer.few_shot import examples_hash, load_examples
 from summarizer.grounding import GroundingCheck, report
-from summarizer.llm.client import Completion, LLMClient, LLMError
+from summarizer.llm.client import Completion, Deferred, LLMClient, LLMError
 from summarizer.llm.engine import open_local_engine
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import Endpoint, context_tokens, select_endpoint
@@ -402,6 +402,8 @@ class Summarizer:
         )
         try:
             completion = await self.extract(messages, self.in_document_scripts(document, Synopsis))
+        except Deferred:  # waiting for a provider's batch: the document is tried again
+            return first_window
         except RunError as exc:
             logger.warning(
                 "%s: the summary of the whole could not be written (%s); the first window's stands",

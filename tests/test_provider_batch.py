@@ -103,24 +103,8 @@ def _comparable(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cli_batch(corpus: Path, out: Path, store: Path, url: str, *extra: str) -> list[str]:
-    return [
-        "batch",
-        str(corpus),
-        "-o",
-        str(out),
-        "--store",
-        str(store),
-        "--base-url",
-        url,
-        "--model",
-        MODEL,
-        "--api-key",
-        "test-key",
-        "--grounding-reasks",
-        "0",
-        "-q",
-        *extra,
-    ]
+    options = f"--base-url {url} --model {MODEL} --api-key test-key --grounding-reasks 0 -q"
+    return ["batch", str(corpus), "-o", str(out), "--store", str(store), *options.split(), *extra]
 
 
 def _run_costs(store: Path) -> list[float | None]:
