@@ -150,7 +150,10 @@ class ProviderBatch:
         # Batches belong to a server and a model: another's answers are not ours.
         self.endpoint_id = f"{endpoint.describe()} {endpoint.model}"
         self.states: dict[str, BatchRequestState] = {}
-        self._asked: dict[str, tuple[dict[str, Any], str]] = {}
+        # Request body hash: the request and its line, encoded once (a corpus of 50,000
+        # asks for as many lines: bytes, not dicts, until they go up)
+        self._asked: dict[str, tuple[BatchRequest, bytes]] = {}
+        self._numbers: Counter[str] = Counter()  # requests asked this round, per document
         self._watches: dict[str, _Watch] = {}
 
     async def close(self) -> None:
@@ -180,12 +183,22 @@ class ProviderBatch:
         return Settled(outcome, route.batch_usage, route.live_usage)
 
     def ask(self, body: str, request: dict[str, Any], doc_key: str) -> None:
-        self._asked.setdefault(body, (request, doc_key))
+        """A request for the next batch. Its custom_id is the document's store key; the
+        document's later requests (re-asks, windows, a long document's summary), the key
+        numbered."""
+        if body in self._asked:
+            return
+        number = self.store.count_batch_requests(doc_key) + self._numbers[doc_key]
+        self._numbers[doc_key] += 1
+        custom_id = doc_key if number == 0 else f"{doc_key}.{number + 1}"
+        line = request_line(custom_id, request)
+        self._asked[body] = (BatchRequest(custom_id, body, doc_key), line)
 
     async def settle(self, run_id: int) -> None:
         """Submit what the documents asked for, and wait until every batch in flight is
         done and its answers are in the store."""
-        asked, self._asked = self._asked, {}
+        asked, self._asked = list(self._asked.values()), {}
+        self._numbers.clear()
         if asked:
             await self._submit(asked, run_id)
         while jobs := self._in_flight():
@@ -200,18 +213,9 @@ class ProviderBatch:
 
     # ---- submitting ---------------------------------------------------------------------
 
-    async def _submit(self, asked: dict[str, tuple[dict[str, Any], str]], run_id: int) -> None:
-        numbers: Counter[str] = Counter()
-        requests: list[BatchRequest] = []
-        lines: list[bytes] = []
-        for body, (request, doc_key) in asked.items():
-            # custom_id: the document's store key; its later requests (re-asks, windows)
-            # the key numbered.
-            number = self.store.count_batch_requests(doc_key) + numbers[doc_key]
-            numbers[doc_key] += 1
-            custom_id = doc_key if number == 0 else f"{doc_key}.{number + 1}"
-            requests.append(BatchRequest(custom_id, body, doc_key))
-            lines.append(request_line(custom_id, request))
+    async def _submit(self, asked: list[tuple[BatchRequest, bytes]], run_id: int) -> None:
+        requests = [request for request, _ in asked]
+        lines = [line for _, line in asked]
         files = split_files(lines, self.options.max_requests, self.options.max_bytes)
         start = 0
         for file_lines in files:

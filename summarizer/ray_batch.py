@@ -13,6 +13,7 @@ documents in flight go to another actor, and a replacement is started.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from summarizer.errors import UsageError
 from summarizer.llm.providers import select_endpoint
 from summarizer.pipeline import Summarizer
 from summarizer.schemas import FailedDocument, Outcome
+from summarizer.text import stem, stop_words
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class SummarizerActor:
     the requests in flight that the driver hands it, concurrently."""
 
     def __init__(self, settings: Settings) -> None:
+        _preload()
         self.summarizer = Summarizer(settings)
         self._opened = False
         self._opening = asyncio.Lock()
@@ -69,6 +72,15 @@ class SummarizerActor:
 
     def ping(self) -> int:
         return os.getpid()
+
+
+def _preload() -> None:
+    """What the first document would import on first use (sklearn's stop words, nltk's
+    stemmer, wordfreq), while the actor starts: once `ready`, an actor is ready. Measured on
+    a loaded 2-core machine, an actor's first document took 69 s, 55 of them in sklearn."""
+    stop_words()
+    stem("reading")
+    importlib.import_module("wordfreq")
 
 
 @dataclass

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS batch_requests (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS batch_requests_body ON batch_requests (body_sha256);
+CREATE INDEX IF NOT EXISTS batch_requests_doc ON batch_requests (doc_key);
 CREATE TABLE IF NOT EXISTS batch_answers (
     body_sha256 TEXT PRIMARY KEY,
     response TEXT NOT NULL,

@@ -29,7 +29,7 @@ from summarizer.pipeline import Summarizer
 from summarizer.pricing import load_prices
 from summarizer.provider_batch import BatchApiOptions
 from summarizer.schemas import DocumentResult, FailedDocument, Usage
-from summarizer.store import BatchRequest, Store
+from summarizer.store import Store
 
 from .batchserver import BatchServer, LinePlan
 from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
@@ -224,9 +224,9 @@ def _submit_without_recording(settings: Settings, docs: list[Document], path: Pa
                 for doc in docs:
                     key = job.summarizer.request_key(doc).key
                     assert await provider.summarize(job.summarizer, doc, key) is None
-            for body, (request, doc_key) in provider._asked.items():
-                requests.append(BatchRequest(doc_key, body, doc_key))
-                lines.append(request_line(doc_key, request))
+            for request, line in provider._asked.values():
+                requests.append(request)
+                lines.append(line)
             api = BatchApi(endpoint, settings)
             with Store(path) as store:
                 store.add_batch_job(submission, provider.endpoint_id, 1, requests)
