@@ -46,7 +46,7 @@ from summarizer.llm.sdks import response_usage
 from summarizer.pipeline import Summarizer
 from summarizer.pricing import PriceTable
 from summarizer.schemas import Outcome, Usage
-from summarizer.store import BatchJob, BatchRequest, BatchRequestState, Store
+from summarizer.store import BatchJob, BatchRequest, BatchRequestState, Store, params_json
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +76,12 @@ class Settled:
 
     def cost(self, prices: PriceTable, model: str) -> float | None:
         batch = prices.cost(model, self.batch_usage, batch=True)
-        live = prices.cost(model, self.live_usage) if _tokens(self.live_usage) else 0.0
+        live = prices.cost(model, self.live_usage)
         return None if batch is None or live is None else batch + live
 
 
 def body_sha256(request: dict[str, Any]) -> str:
-    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(params_json(request).encode()).hexdigest()
 
 
 class DocumentRoute:
@@ -202,9 +201,8 @@ class ProviderBatch:
         if asked:
             await self._submit(asked, run_id)
         while jobs := self._in_flight():
-            for job in jobs:
-                await self._poll(job)
-            if self._in_flight():
+            finished = [await self._poll(job) for job in jobs]
+            if not all(finished):
                 await asyncio.sleep(self.options.poll_s)
         self.states = self.store.batch_request_states()
 
@@ -241,7 +239,8 @@ class ProviderBatch:
 
     # ---- waiting ------------------------------------------------------------------------
 
-    async def _poll(self, job: BatchJob) -> None:
+    async def _poll(self, job: BatchJob) -> bool:
+        """Whether the batch is done (its answers and failures then in the store)."""
         assert job.batch_id is not None
         status = await self.api.retrieve(job.batch_id)
         self.store.update_batch_job(
@@ -250,6 +249,7 @@ class ProviderBatch:
         self._show(status)
         if status.final:
             await self._collect(job, status)
+        return status.final
 
     async def _collect(self, job: BatchJob, status: BatchStatus) -> None:
         requests = {r.custom_id: r for r in self.store.batch_requests(job.submission)}
@@ -305,7 +305,3 @@ def _submission_token(run_id: int, lines: list[bytes]) -> str:
     for line in lines:
         digest.update(line)
     return digest.hexdigest()[:32]
-
-
-def _tokens(usage: Usage) -> int:
-    return usage.prompt_tokens + usage.completion_tokens
