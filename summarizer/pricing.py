@@ -28,15 +28,15 @@ class Price:
     batch_output_per_million: float | None = None
 
     def cost(self, usage: Usage, batch: bool = False) -> float:
-        rates = (self.input_per_million, self.output_per_million)
-        if batch and self.has_batch_price:
-            rates = (self.batch_input_per_million or 0.0, self.batch_output_per_million or 0.0)
+        live = (self.input_per_million, self.output_per_million)
+        rates = (self.batch_rates if batch else None) or live
         return (usage.prompt_tokens * rates[0] + usage.completion_tokens * rates[1]) / 1_000_000
 
     @property
-    def has_batch_price(self) -> bool:
-        batch = (self.batch_input_per_million, self.batch_output_per_million)
-        return None not in batch
+    def batch_rates(self) -> tuple[float, float] | None:
+        if self.batch_input_per_million is None or self.batch_output_per_million is None:
+            return None
+        return self.batch_input_per_million, self.batch_output_per_million
 
 
 @dataclass
@@ -51,16 +51,17 @@ class PriceTable:
             return 0.0
         price = self.prices.get(model) or self._by_prefix(model)
         if price is None:
-            self._warn(model, "no price for model %r: its cost is not counted")
+            self._warn_once(model, "no price for model %r: its cost is not counted", model)
             return None
-        if batch and not price.has_batch_price:
-            self._warn(f"{model} batch", "no batch price for %r: counted at its live price")
+        if batch and price.batch_rates is None:
+            message = "no batch price for %r: counted at its live price"
+            self._warn_once(f"{model}\0batch", message, model)
         return price.cost(usage, batch)
 
-    def _warn(self, what: str, message: str) -> None:
-        if what not in self._warned:
-            self._warned.add(what)
-            logger.warning(message, what.removesuffix(" batch"))
+    def _warn_once(self, key: str, message: str, model: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning(message, model)
 
     def _by_prefix(self, model: str) -> Price | None:
         """Dated snapshots ("gpt-4o-mini-2024-07-18") cost what their base model costs."""
