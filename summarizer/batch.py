@@ -205,18 +205,16 @@ class Batch:
         if hit is not None:
             # Same text under another name or path: the result, relabelled.
             return hit.model_copy(update={"id": item.id, "source": item.source}), True, 0.0
-        if self.provider_batch is None:
-            if self.remote is not None:
-                outcome = await self.remote.summarize(item)
-            else:
-                outcome = await self.summarizer.summarize(item)
-            cost = self.prices.cost(_model(outcome, key), outcome.usage)
-        else:
+        if self.provider_batch is not None:
             settled = await self.provider_batch.summarize(self.summarizer, item, key.key)
             if settled is None:
                 return None
             outcome = settled.outcome
             cost = settled.cost(self.prices, _model(outcome, key))
+        else:
+            summarize = self.summarizer.summarize if self.remote is None else self.remote.summarize
+            outcome = await summarize(item)
+            cost = self.prices.cost(_model(outcome, key), outcome.usage)
         self.store.save(key, outcome, cost, run_id)
         return outcome, False, cost
 
