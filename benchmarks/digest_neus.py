@@ -26,16 +26,16 @@ from typing import Any
 
 from rouge_score import rouge_scorer
 
-from summarizer.batch import Batch, open_batch
-from summarizer.config import Settings
 from summarizer.digest.build import DigestBuilder, sources_of
 from summarizer.digest.models import Story
 from summarizer.digest.stories import group_stories
 from summarizer.digest.summary import extractive
-from summarizer.documents import Document
-from summarizer.evaluation import METRICS, rouge, score_system
+from summarizer.eval.summaries import METRICS, rouge, score_system
+from summarizer.extraction.models import FailedDocument
+from summarizer.inputs.documents import Document
 from summarizer.pipeline import Outcome
-from summarizer.schemas import FailedDocument
+from summarizer.runs.runner import Batch, open_batch
+from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "eval" / "neus_dev.jsonl"
@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=None, help="write the JSON report here")
     args = parser.parse_args()
     stories = load_stories(args.dataset, args.limit)
-    # Recording with no --store, a fresh store (summarizer.batch.open_store): every call made.
+    # Recording with no --store, a fresh store (summarizer.runs.runner.open_store): every call made.
     settings = Settings.from_env(
         None, record_cassette=args.record, replay_cassette=args.replay, store_path=args.store
     )

@@ -8,7 +8,7 @@ or off), with as many requests in flight as slots, and prints for each: the wall
 documents per minute and its ratio to the first configuration, the median seconds a
 document took (latency grows with slots while throughput may too), and the completion
 tokens decoded per second across slots. The fastest configuration is printed last: it is
-what `summarizer.batch.ENGINE_BATCH_SLOTS` should say.
+what `summarizer.runs.runner.ENGINE_BATCH_SLOTS` should say.
 
 Before the clock starts, each slot reads the shared system prompt once (one warm-up
 document per slot, not timed): a batch of thousands pays that once per slot, a benchmark of
@@ -29,13 +29,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from summarizer.batch import Batch
-from summarizer.config import Settings
-from summarizer.documents import Document
+from summarizer.extraction.models import DocumentResult
+from summarizer.inputs.documents import Document
 from summarizer.pipeline import Outcome, Summarizer
-from summarizer.pricing import load_prices
-from summarizer.schemas import DocumentResult
-from summarizer.store import Store
+from summarizer.runs.pricing import load_prices
+from summarizer.runs.runner import Batch
+from summarizer.runs.store import Store
+from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "eval" / "summeval_dev.jsonl"

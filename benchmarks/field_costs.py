@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from summarizer.config import Settings
 from summarizer.llm.engine import open_local_engine
+from summarizer.settings import Settings
 
 # Pairs (field, other) where `field` is worth little when it equals `other`.
 COPIES = {("statement", "verbatim_quote"), ("statement", "quote")}

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from summarizer.grounding import Locator
+from summarizer.evidence.grounding import Locator
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC_CHARS = 50_000

@@ -25,12 +25,12 @@ import sys
 import time
 from pathlib import Path
 
-from summarizer.config import Settings
-from summarizer.documents import Document
-from summarizer.grounding import QUOTE_TRIM
+from summarizer.evidence.grounding import QUOTE_TRIM
+from summarizer.extraction.models import DocumentResult, Evidence, GroundingStatus
+from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult, Evidence, GroundingStatus
-from summarizer.store import Store
+from summarizer.runs.store import Store
+from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "eval" / "summeval_dev.jsonl"

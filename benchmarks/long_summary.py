@@ -23,11 +23,11 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from summarizer.config import LongSummary, Settings
-from summarizer.evaluation import METRICS, EvalItem, lead3, load_dataset, rouge
+from summarizer.eval.summaries import METRICS, EvalItem, lead3, load_dataset, rouge
+from summarizer.extraction.models import DocumentResult
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult
-from summarizer.store import Store
+from summarizer.runs.store import Store
+from summarizer.settings import LongSummary, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "eval" / "summeval_dev.jsonl"

@@ -5,7 +5,7 @@
 The server (aiohttp on 127.0.0.1, 200 ms per answer, the completion the embedded engine
 really produced) runs in this process; each configuration runs in a process of its own, at
 concurrency 64 in all (64 / 0.2 s = 320 docs/s is the ideal), with a fresh store:
-1. the single-process batch (`summarizer.batch.open_batch`, as `summarizer batch` runs it);
+1. the single-process batch (`summarizer.runs.runner.open_batch`, as `summarizer batch` runs it);
 2. `--ray` on a local cluster of this machine's cores, with 1, 2, ... actors (the requests
    in flight shared among them); each actor is up before the clock starts, so the figure is
    the steady state, and the cluster's start-up is printed apart.
@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.batch import open_batch  # noqa: E402
-from summarizer.config import Settings  # noqa: E402
-from summarizer.documents import Document  # noqa: E402
-from summarizer.ray_batch import RayOptions  # noqa: E402
+from summarizer.inputs.documents import Document  # noqa: E402
+from summarizer.runs.ray_pool import RayOptions  # noqa: E402
+from summarizer.runs.runner import open_batch  # noqa: E402
+from summarizer.settings import Settings  # noqa: E402
 from tests.conftest import ARTICLES, fully_grounded_example, recorded_completion  # noqa: E402
 from tests.faultserver import FaultServer  # noqa: E402
 

@@ -22,9 +22,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.config import Settings  # noqa: E402
 from summarizer.llm.engine import open_local_engine  # noqa: E402
 from summarizer.llm.model_store import MODEL_NAME  # noqa: E402
+from summarizer.settings import Settings  # noqa: E402
 from tests.batchserver import BatchServer  # noqa: E402
 
 ARTICLES = [

@@ -27,12 +27,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from summarizer.batch import open_batch
-from summarizer.config import Settings
 from summarizer.digest.build import DigestBuilder, run_digest
-from summarizer.documents import iter_documents, read_path
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.inputs.documents import iter_documents, read_path
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.runs.runner import open_batch
+from summarizer.settings import Settings
 from summarizer.writers import render_digest, to_dict
 from summarizer.writers.markdown import render_markdown
 

@@ -21,12 +21,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from summarizer.config import Settings
-from summarizer.documents import read_path
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.inputs.documents import read_path
 from summarizer.llm.engine import open_local_engine
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = "examples/articles/002_f8c6bddbe5b99dbe.txt"

@@ -1,10 +1,10 @@
 """summarizer: LLM-assisted summaries and facts, each fact's evidence located in the source."""
 
-from summarizer.batch import open_batch, run
-from summarizer.config import Settings
-from summarizer.documents import Document
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.runs.runner import open_batch, run
+from summarizer.settings import Settings
 
 __all__ = [
     "Document",

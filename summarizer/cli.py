@@ -20,35 +20,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from summarizer.batch import (
-    ENGINE_BATCH_SLOTS,
-    REMOTE_CONCURRENCY,
-    Batch,
-    BatchTotals,
-    open_batch,
-    window_store,
-)
-from summarizer.config import (
-    SECRET_SETTINGS,
-    Flags,
-    LongSummary,
-    Settings,
-    StructuredMode,
-    config_path,
-    resolve,
-)
-from summarizer.documents import MAX_CHARS, Document, ReadError, iter_documents
 from summarizer.errors import UsageError
-from summarizer.extraction_schema import (
+from summarizer.extraction.models import FailedDocument
+from summarizer.extraction.schemas import (
     ExtractionSchema,
     SchemaError,
     load_schema,
     named_schemas,
 )
+from summarizer.inputs.documents import MAX_CHARS, Document, ReadError, iter_documents
 from summarizer.llm import model_store
 from summarizer.llm.batch_api import BatchApiError
 from summarizer.llm.limits import RateLimiter
-from summarizer.logs import (
+from summarizer.pipeline import Outcome, Summarizer, summarize_all
+from summarizer.redaction import mask_key, redact_argv
+from summarizer.runs.logs import (
     DEFAULT_LIMIT,
     LogQuery,
     LogQueryError,
@@ -59,20 +45,34 @@ from summarizer.logs import (
     write_csv,
     write_jsonl,
 )
-from summarizer.pipeline import Outcome, Summarizer, summarize_all
-from summarizer.progress import open_progress
-from summarizer.provider_batch import POLL_S, BatchApiOptions, Fallback
-from summarizer.ray_batch import RayOptions
-from summarizer.redaction import mask_key, redact_argv
-from summarizer.schemas import FailedDocument
-from summarizer.store import BatchJob, Store, StoreError, default_store_path
+from summarizer.runs.progress import open_progress
+from summarizer.runs.provider_batch import POLL_S, BatchApiOptions, Fallback
+from summarizer.runs.ray_pool import RayOptions
+from summarizer.runs.runner import (
+    ENGINE_BATCH_SLOTS,
+    REMOTE_CONCURRENCY,
+    Batch,
+    BatchTotals,
+    open_batch,
+    window_store,
+)
+from summarizer.runs.store import BatchJob, Store, StoreError, default_store_path
+from summarizer.settings import (
+    SECRET_SETTINGS,
+    Flags,
+    LongSummary,
+    Settings,
+    StructuredMode,
+    config_path,
+    resolve,
+)
 from summarizer.writers import OutputFormat, Writer, open_writer, render_digest
 from summarizer.writers.files import OutputError, check_output, output_stream, saving_texts
 from summarizer.writers.markdown import render_markdown
 from summarizer.writers.review_html import remember_texts
 
 if TYPE_CHECKING:
-    from summarizer.evaluation import EvalSummary
+    from summarizer.eval.summaries import EvalSummary
 
 app = typer.Typer(
     help="Summaries and facts from articles, each fact's evidence located in the source.",
@@ -124,7 +124,7 @@ def _option(name: str, kind: Any, default: object, option: Any) -> inspect.Param
     )
 
 
-# Every command that calls a model takes these (summarizer.config.Flags), in this order.
+# Every command that calls a model takes these (summarizer.settings.Flags), in this order.
 MODEL_OPTIONS = [
     _option(
         "model",
@@ -637,7 +637,7 @@ def eval_command(
     flags: Flags,
 ) -> None:
     """Score our summaries (ROUGE) against references and rank them among published systems."""
-    from summarizer.evaluation import EvalReport, load_dataset  # rouge-score loads nltk: slow
+    from summarizer.eval.summaries import EvalReport, load_dataset  # rouge-score loads nltk: slow
 
     try:
         items = load_dataset(dataset, limit)
@@ -675,7 +675,7 @@ def eval_command(
 
 
 def eval_table(summary: EvalSummary) -> Table:
-    from summarizer.evaluation import METRICS, OURS
+    from summarizer.eval.summaries import METRICS, OURS
 
     table = Table(
         "system",
@@ -694,7 +694,7 @@ def eval_table(summary: EvalSummary) -> Table:
 
 
 def _rank_caption(summary: EvalSummary) -> str:
-    from summarizer.evaluation import METRICS, OURS
+    from summarizer.eval.summaries import METRICS, OURS
 
     places = ", ".join(f"{m} {summary.rank[m]}" for m in METRICS)
     model_time = (

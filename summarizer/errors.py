@@ -10,7 +10,7 @@
   a document) subclass `SummarizerError` itself: they are neither. They never end a run:
   the input is reported as a failed document in its place and the others go on.
 
-The classes stay where they were defined (summarizer.prompting.PromptError and so on) and
+The classes stay where they were defined (summarizer.extraction.prompting.PromptError and so on) and
 keep their older base (ValueError, RuntimeError) as a second one, so that code catching
 either still works. Left outside on purpose: summarizer.llm.recording.CassetteError, the
 test harness's own (a cassette to record or replay; the pipeline turns it into the run's

@@ -18,20 +18,12 @@ from typing import Protocol, TypeVar
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
-from summarizer.config import Settings
-from summarizer.documents import Document, ReadError
 from summarizer.errors import RunError, SummarizerError, raise_unexpected
-from summarizer.extraction_schema import MAX_ITEMS, ExtractionSchema, load_schema
-from summarizer.facts import annotate
-from summarizer.few_shot import examples_hash, load_examples
-from summarizer.grounding import GroundingCheck, report
-from summarizer.llm.client import Completion, Deferred, LLMClient, LLMError
-from summarizer.llm.engine import open_local_engine
-from summarizer.llm.limits import RateLimiter
-from summarizer.llm.providers import Endpoint, context_tokens, select_endpoint
-from summarizer.llm.recording import CassetteError, is_replay_miss, open_cassette
-from summarizer.prompting import PromptSet, fence, load_prompt_set
-from summarizer.schemas import (
+from summarizer.evidence.facts import annotate
+from summarizer.evidence.grounding import GroundingCheck, report
+from summarizer.evidence.merging import merge_entities, merge_facts
+from summarizer.extraction.examples import examples_hash, load_examples
+from summarizer.extraction.models import (
     GROUNDING_CHECK,
     MAX_SENTENCE_CHARS,
     MAX_SUMMARY_SENTENCES,
@@ -49,18 +41,20 @@ from summarizer.schemas import (
 )
 
 # Imported from here by the CLI, the batch and the digest: one alias, defined in schemas.
-from summarizer.schemas import Outcome as Outcome
-from summarizer.store import RequestKey, params_json
-from summarizer.text import sentences
-from summarizer.windows import (
-    Window,
-    estimate_tokens,
-    merge_entities,
-    merge_facts,
-    plan_windows,
-    window_document,
-)
-from summarizer.writing_systems import in_scripts, language_scripts, scripts_of
+from summarizer.extraction.models import Outcome as Outcome
+from summarizer.extraction.prompting import PromptSet, fence, load_prompt_set
+from summarizer.extraction.schemas import MAX_ITEMS, ExtractionSchema, load_schema
+from summarizer.inputs.documents import Document, ReadError
+from summarizer.inputs.text import sentences
+from summarizer.inputs.windows import Window, estimate_tokens, plan_windows, window_document
+from summarizer.inputs.writing_systems import in_scripts, language_scripts, scripts_of
+from summarizer.llm.client import Completion, Deferred, LLMClient, LLMError
+from summarizer.llm.engine import open_local_engine
+from summarizer.llm.limits import RateLimiter
+from summarizer.llm.providers import Endpoint, context_tokens, select_endpoint
+from summarizer.llm.recording import CassetteError, is_replay_miss, open_cassette
+from summarizer.runs.store import RequestKey, params_json
+from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.batch import (
+from summarizer.cli import app
+from summarizer.extraction.models import DocumentResult, FailedDocument, Usage
+from summarizer.inputs.documents import Document, ReadError, iter_documents
+from summarizer.pipeline import Outcome, Summarizer
+from summarizer.runs.pricing import load_prices
+from summarizer.runs.runner import (
     ENGINE_BATCH_SLOTS,
     REMOTE_CONCURRENCY,
     Batch,
@@ -25,13 +30,8 @@ from summarizer.batch import (
     concurrency_for,
     open_batch,
 )
-from summarizer.cli import app
-from summarizer.config import RetryPolicy, Settings
-from summarizer.documents import Document, ReadError, iter_documents
-from summarizer.pipeline import Outcome, Summarizer
-from summarizer.pricing import load_prices
-from summarizer.schemas import DocumentResult, FailedDocument, Usage
-from summarizer.store import Store
+from summarizer.runs.store import Store
+from summarizer.settings import RetryPolicy, Settings
 
 from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
 from .faultserver import FAULTS, FaultServer, random_faults

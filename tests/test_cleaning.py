@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from summarizer.cleaning import strip_boilerplate
-from summarizer.documents import Document
+from summarizer.inputs.cleaning import strip_boilerplate
+from summarizer.inputs.documents import Document
 
 from .conftest import ARTICLES
 

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.schemas import DocumentResult
-from summarizer.writing_systems import foreign_letters, scripts_of
+from summarizer.extraction.models import DocumentResult
+from summarizer.inputs.writing_systems import foreign_letters, scripts_of
 
 from .conftest import (
     ARTICLES,

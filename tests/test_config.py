@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import summarizer
 from summarizer.cli import app
-from summarizer.config import ConfigError, ConfigFile, Flags, Settings, resolve
-from summarizer.schemas import DocumentResult
+from summarizer.extraction.models import DocumentResult
+from summarizer.settings import ConfigError, ConfigFile, Flags, Settings, resolve
 
 from .conftest import ARTICLES, EXAMPLE_CASSETTES, ROOT
 

@@ -17,8 +17,8 @@ from fpdf import FPDF
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.converters import PAGE_BREAK, ConversionError, docx_text, pdf_text, unwrapped
-from summarizer.documents import read_path
+from summarizer.inputs.converters import PAGE_BREAK, ConversionError, docx_text, pdf_text, unwrapped
+from summarizer.inputs.documents import read_path
 
 from .conftest import fully_grounded_example, recorded_completion
 from .loopback import Reply, completion_with_content, serve

@@ -16,10 +16,10 @@ from summarizer.digest.numbers import quantities
 from summarizer.digest.sources import Source, SourceFact, label_for
 from summarizer.digest.stories import group_stories
 from summarizer.digest.summary import DigestDraft, DraftSentence, checked_sentences, draft_id
-from summarizer.digest.text import find_date
-from summarizer.documents import Document, read_path
-from summarizer.schemas import DocumentResult, GroundingStatus
-from summarizer.text import sentences
+from summarizer.digest.terms import find_date
+from summarizer.extraction.models import DocumentResult, GroundingStatus
+from summarizer.inputs.documents import Document, read_path
+from summarizer.inputs.text import sentences
 from summarizer.writers.digest_markdown import render_digest_markdown
 
 from .conftest import ARTICLES, ROOT, SHARED, example_stems
@@ -357,7 +357,7 @@ def _fact(source: Source) -> SourceFact:
 
 
 def test_sources_of_keeps_failures_apart() -> None:
-    from summarizer.schemas import FailedDocument
+    from summarizer.extraction.models import FailedDocument
 
     (document, result), *_ = example_pairs()
     failure = FailedDocument(id="x", source="x.txt", error="bad")

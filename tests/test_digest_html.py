@@ -29,7 +29,7 @@ from summarizer.digest.models import (
     Story,
     SummarySentence,
 )
-from summarizer.schemas import AttributionKind
+from summarizer.extraction.models import AttributionKind
 from summarizer.writers.digest_html import render_digest_html
 
 TEXTS = {

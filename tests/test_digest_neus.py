@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from summarizer.config import Settings
-from summarizer.evaluation import rouge
+from summarizer.eval.summaries import rouge
+from summarizer.settings import Settings
 
 from .conftest import ROOT, SHARED
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.documents import Document, ReadError, iter_documents, read_path
+from summarizer.inputs.documents import Document, ReadError, iter_documents, read_path
 
 
 def test_reads_utf8_text_verbatim(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_directory_is_read_recursively_with_relative_ids(tmp_path: Path) -> None:
-    from summarizer.documents import iter_documents
+    from summarizer.inputs.documents import iter_documents
 
     (tmp_path / "x" / "y").mkdir(parents=True)
     (tmp_path / "a.txt").write_text("First.")
@@ -72,7 +72,7 @@ def test_directory_is_read_recursively_with_relative_ids(tmp_path: Path) -> None
 
 
 def test_jsonl_and_csv_rows_with_metadata_and_bad_rows(tmp_path: Path) -> None:
-    from summarizer.documents import iter_documents
+    from summarizer.inputs.documents import iter_documents
 
     jsonl = tmp_path / "c.jsonl"
     jsonl.write_text(
@@ -97,7 +97,7 @@ def test_jsonl_and_csv_rows_with_metadata_and_bad_rows(tmp_path: Path) -> None:
 
 
 def test_glob_pattern(tmp_path: Path) -> None:
-    from summarizer.documents import iter_documents
+    from summarizer.inputs.documents import iter_documents
 
     for name in ("a.txt", "b.txt", "c.md"):
         (tmp_path / name).write_text(f"Text of {name}.")

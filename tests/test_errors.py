@@ -7,22 +7,22 @@ import logging
 
 import pytest
 
-from summarizer.config import Settings
-from summarizer.documents import Document, ReadError
 from summarizer.errors import RAISE_UNEXPECTED_ENV, RunError, SummarizerError, UsageError
-from summarizer.evaluation import DatasetError
-from summarizer.extraction_schema import SchemaError
-from summarizer.few_shot import ExampleError
-from summarizer.grounding import GroundingCheck
+from summarizer.eval.summaries import DatasetError
+from summarizer.evidence.grounding import GroundingCheck
+from summarizer.extraction.examples import ExampleError
+from summarizer.extraction.models import FailedDocument
+from summarizer.extraction.prompting import PromptError
+from summarizer.extraction.schemas import SchemaError
+from summarizer.inputs.documents import Document, ReadError
 from summarizer.llm.client import LLMError
 from summarizer.llm.engine import EngineError
 from summarizer.llm.model_store import ModelError
 from summarizer.llm.providers import ConfigurationError
 from summarizer.pipeline import Summarizer
-from summarizer.pricing import PriceError
-from summarizer.prompting import PromptError
-from summarizer.schemas import FailedDocument
-from summarizer.store import StoreError
+from summarizer.runs.pricing import PriceError
+from summarizer.runs.store import StoreError
+from summarizer.settings import Settings
 from summarizer.writers.files import OutputError
 
 NOWHERE = "http://127.0.0.1:9/v1"

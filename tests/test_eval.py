@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.evaluation import (
+from summarizer.eval.summaries import (
     LEAD3,
     METRICS,
     OURS,
@@ -21,7 +21,7 @@ from summarizer.evaluation import (
     rouge,
     score_system,
 )
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.extraction.models import DocumentResult, FailedDocument
 
 from .conftest import ROOT, SHARED, example_stems
 

@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.config import Settings
-from summarizer.documents import Document
-from summarizer.extraction_schema import MAX_ITEMS, SchemaError, load_schema
-from summarizer.facts import annotate
-from summarizer.few_shot import ExampleError, load_examples
-from summarizer.grounding import locate_all
+from summarizer.evidence.facts import annotate
+from summarizer.evidence.grounding import locate_all
+from summarizer.extraction.examples import ExampleError, load_examples
+from summarizer.extraction.models import Extraction, SupportVerdict
+from summarizer.extraction.schemas import MAX_ITEMS, SchemaError, load_schema
+from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import Extraction, SupportVerdict
+from summarizer.settings import Settings
 
 from .conftest import ROOT
 

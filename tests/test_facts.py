@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.attribution import attribute
-from summarizer.facts import (
+from summarizer.evidence.attribution import attribute
+from summarizer.evidence.facts import (
     annotate,
     dates_in,
     inside_quotation,
@@ -14,8 +14,8 @@ from summarizer.facts import (
     looks_like_a_person,
     title_before,
 )
-from summarizer.grounding import Locator
-from summarizer.schemas import (
+from summarizer.evidence.grounding import Locator
+from summarizer.extraction.models import (
     Attribution,
     AttributionKind,
     EntityType,
@@ -24,7 +24,7 @@ from summarizer.schemas import (
     GroundingStatus,
     SupportVerdict,
 )
-from summarizer.text import SentenceIndex
+from summarizer.inputs.text import SentenceIndex
 
 ARTICLE = (
     "The city council of Riverton voted 7-2 on Tuesday to close the Elm Street bridge, after "

@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.store import Store, StoreError
+from summarizer.runs.store import Store, StoreError
 
 from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
 from .faultserver import PAUSE_FAULT, FaultServer

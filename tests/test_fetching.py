@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.documents import ReadError, iter_documents
-from summarizer.fetching import MAX_REDIRECTS, fetch_document, url_id
+from summarizer.inputs.documents import ReadError, iter_documents
+from summarizer.inputs.fetching import MAX_REDIRECTS, fetch_document, url_id
 
 from .conftest import ROOT
 from .webserver import ARTICLE_PATH, PARAGRAPHS, TITLE, site

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from summarizer.grounding import (
+from summarizer.evidence.grounding import (
     DEFAULT_GROUNDING,
     GroundingCheck,
     GroundingPolicy,
@@ -15,7 +15,7 @@ from summarizer.grounding import (
     normalize,
     report,
 )
-from summarizer.schemas import Evidence, Extraction, GroundingStatus, SupportVerdict
+from summarizer.extraction.models import Evidence, Extraction, GroundingStatus, SupportVerdict
 
 from .conftest import ARTICLES, SHARED
 
@@ -387,7 +387,7 @@ _TRICKY = "aZ \t\n\u00a0\u2026\u2014\u2013'\"“”‘’\u00ad\u200bÉßİΣς.
 @given(st.text(alphabet=st.sampled_from(_TRICKY) | st.characters(), max_size=60))
 @settings(max_examples=400, deadline=None)
 def test_fast_normalization_equals_the_character_by_character_one(text: str) -> None:
-    from summarizer.grounding import _normalize_each
+    from summarizer.evidence.grounding import _normalize_each
 
     assert normalize(text) == _normalize_each(text)
     fast = normalize(text)

@@ -17,8 +17,8 @@ import yaml
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.documents import read_path
-from summarizer.prompting import load_prompt_set
+from summarizer.extraction.prompting import load_prompt_set
+from summarizer.inputs.documents import read_path
 
 from .conftest import ROOT
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.extraction.models import Usage
 from summarizer.llm.limits import RateLimiter, estimate_tokens
-from summarizer.pricing import PriceError, load_prices
-from summarizer.schemas import Usage
+from summarizer.runs.pricing import PriceError, load_prices
 
 
 class FakeClock:

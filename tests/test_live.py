@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.config import Settings
-from summarizer.documents import Document
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.inputs.documents import Document
+from summarizer.inputs.writing_systems import foreign_letters, scripts_of
 from summarizer.llm import model_store
 from summarizer.llm.engine import open_local_engine
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.writing_systems import foreign_letters, scripts_of
+from summarizer.settings import Settings
 
 from .conftest import ARTICLES
 
@@ -98,7 +98,7 @@ def test_embedded_engine_summarizes_a_short_article() -> None:
 
 PARENT_SCRIPT = """
 import json, sys, threading, time, urllib.request
-from summarizer.config import Settings
+from summarizer.settings import Settings
 from summarizer.llm.engine import open_local_engine
 
 engine = open_local_engine(Settings.from_env({}))

@@ -1,6 +1,6 @@
-"""`summarizer logs`: browse the store's outcomes (summarizer.logs and the CLI command).
+"""`summarizer logs`: browse the store's outcomes (summarizer.runs.logs and the CLI command).
 
-The store is built with summarizer.store.Store from the real example results, varied with
+The store is built with summarizer.runs.store.Store from the real example results, varied with
 model_copy, and a failure; each outcome is stored at a known time (a fake clock for the
 store module), so that date filters and the newest-first order are exact.
 """
@@ -22,7 +22,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.logs import (
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.runs.logs import (
     CSV_COLUMNS,
     LogQuery,
     LogQueryError,
@@ -33,8 +34,7 @@ from summarizer.logs import (
     write_csv,
     write_jsonl,
 )
-from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.store import RequestKey, Store, StoreError
+from summarizer.runs.store import RequestKey, Store, StoreError
 
 from .conftest import ROOT
 
@@ -112,7 +112,7 @@ def _save(path: Path, items: list[Stored], monkeypatch: pytest.MonkeyPatch) -> N
     with Store(path) as store:
         for item in items:
             clock = SimpleNamespace(time=lambda item=item: item.timestamp)
-            monkeypatch.setattr("summarizer.store.time", clock)
+            monkeypatch.setattr("summarizer.runs.store.time", clock)
             key = RequestKey("sha", "prompt", "3", item.model, "{}", item.key)
             store.save(key, item.outcome, 0.0015 if item.model == GPT else None, item.run)
     monkeypatch.undo()

@@ -20,12 +20,12 @@ from typing import Any
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.config import Settings
-from summarizer.documents import Document
-from summarizer.grounding import QUOTE_TRIM
+from summarizer.evidence.grounding import QUOTE_TRIM
+from summarizer.extraction.models import MAX_SENTENCE_CHARS, DocumentResult, GroundingStatus
+from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import MAX_SENTENCE_CHARS, DocumentResult, GroundingStatus
-from summarizer.store import Store
+from summarizer.runs.store import Store
+from summarizer.settings import Settings
 from summarizer.writers.markdown import render_markdown
 
 from .conftest import ARTICLES, ROOT

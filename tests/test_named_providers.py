@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.config import RetryPolicy, Settings
-from summarizer.documents import read_path
+from summarizer.extraction.models import DocumentResult, Usage
+from summarizer.inputs.documents import read_path
 from summarizer.llm.client import Completion, LLMClient, LLMError
 from summarizer.llm.limits import estimate_tokens
 from summarizer.llm.model_store import MODEL_NAME
@@ -26,7 +26,7 @@ from summarizer.llm.providers import MissingExtraError, select_endpoint
 from summarizer.llm.recording import cassette
 from summarizer.llm.sdks import response_usage
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import DocumentResult, Usage
+from summarizer.settings import RetryPolicy, Settings
 
 from .conftest import ARTICLES, ROOT, recorded_completion
 from .loopback import Reply, serve

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.documents import Document
-from summarizer.prompting import PromptError, available_prompts, fence, load_prompt_set
-from summarizer.schemas import MAX_FACTS, ExtractedFact, Extraction
+from summarizer.extraction.models import MAX_FACTS, ExtractedFact, Extraction
+from summarizer.extraction.prompting import PromptError, available_prompts, fence, load_prompt_set
+from summarizer.inputs.documents import Document
 
 DOC = Document(id="d", source="d.txt", text="The mayor resigned on Monday.")
 

@@ -18,18 +18,18 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.batch import BatchApiUnavailable, open_batch
 from summarizer.cli import app
-from summarizer.config import RetryPolicy, Settings
-from summarizer.documents import Document
+from summarizer.extraction.models import DocumentResult, FailedDocument, Usage
+from summarizer.inputs.documents import Document
 from summarizer.llm.batch_api import BatchApi, BatchApiError, request_line, split_files
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.llm.providers import select_endpoint
 from summarizer.pipeline import Summarizer
-from summarizer.pricing import load_prices
-from summarizer.provider_batch import BatchApiOptions
-from summarizer.schemas import DocumentResult, FailedDocument, Usage
-from summarizer.store import Store
+from summarizer.runs.pricing import load_prices
+from summarizer.runs.provider_batch import BatchApiOptions
+from summarizer.runs.runner import BatchApiUnavailable, open_batch
+from summarizer.runs.store import Store
+from summarizer.settings import RetryPolicy, Settings
 
 from .batchserver import BatchServer, LinePlan
 from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.config import Settings
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.llm.providers import (
     DEFAULT_CONTEXT,
@@ -19,6 +18,7 @@ from summarizer.llm.providers import (
     context_tokens,
     select_endpoint,
 )
+from summarizer.settings import Settings
 
 ANTHROPIC_BASE_URL = NAMED_PROVIDERS["anthropic"].default_base_url
 

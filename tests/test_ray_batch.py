@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.batch import open_batch
 from summarizer.cli import app
-from summarizer.config import Settings
-from summarizer.documents import Document
-from summarizer.ray_batch import RayOptions
-from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.store import Store
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.inputs.documents import Document
+from summarizer.runs.ray_pool import RayOptions
+from summarizer.runs.runner import open_batch
+from summarizer.runs.store import Store
+from summarizer.settings import Settings
 
 from .conftest import ARTICLES, fully_grounded_example, recorded_completion
 from .faultserver import FaultServer

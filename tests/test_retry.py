@@ -6,13 +6,13 @@ import httpx2
 import openai
 import pytest
 
-from summarizer.config import RetryPolicy
 from summarizer.llm.retry import (
     describe_error,
     is_transient,
     retry_after_seconds,
     with_transport_retries,
 )
+from summarizer.settings import RetryPolicy
 
 REQUEST = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
 

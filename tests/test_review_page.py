@@ -14,7 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.schemas import DocumentResult
+from summarizer.extraction.models import DocumentResult
 from summarizer.writers.review_html import ReviewPageWriter
 
 from .conftest import ROOT

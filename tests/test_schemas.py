@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from summarizer.schemas import (
+from summarizer.extraction.models import (
     MAX_FACTS,
     MAX_NAMES,
     MAX_QUOTE_CHARS,

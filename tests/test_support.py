@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.schemas import SupportVerdict
-from summarizer.support import SupportPolicy, check_support, nothing_found, support_rate
+from summarizer.evidence.support import SupportPolicy, check_support, nothing_found, support_rate
+from summarizer.extraction.models import SupportVerdict
 
 RED_CROSS = (
     "Alexander was handed over to the Red Cross in Khan Younis on Monday afternoon, the army said."

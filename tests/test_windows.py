@@ -8,10 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.config import Settings
-from summarizer.documents import Document, Layout, read_path
-from summarizer.pipeline import Summarizer, fit_notes
-from summarizer.schemas import (
+from summarizer.evidence.merging import merge_entities, merge_facts
+from summarizer.extraction.models import (
     Attribution,
     AttributionKind,
     Entity,
@@ -22,15 +20,11 @@ from summarizer.schemas import (
     GroundingStatus,
     SupportVerdict,
 )
-from summarizer.text import sentences
-from summarizer.windows import (
-    Window,
-    estimate_tokens,
-    merge_entities,
-    merge_facts,
-    split_windows,
-    window_document,
-)
+from summarizer.inputs.documents import Document, Layout, read_path
+from summarizer.inputs.text import sentences
+from summarizer.inputs.windows import Window, estimate_tokens, split_windows, window_document
+from summarizer.pipeline import Summarizer, fit_notes
+from summarizer.settings import Settings
 
 from .conftest import ARTICLES
 

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from summarizer.digest.summary import DigestDraft
-from summarizer.schemas import MAX_QUOTE_CHARS, Extraction
-from summarizer.writing_systems import (
+from summarizer.extraction.models import MAX_QUOTE_CHARS, Extraction
+from summarizer.inputs.writing_systems import (
     foreign_letters,
     in_scripts,
     restrict_schema,
@@ -107,10 +107,10 @@ def test_patterns_exclude_only_scripts_not_in_use() -> None:
 
 
 def test_a_summary_language_adds_its_script_and_an_unknown_one_lifts_the_restriction() -> None:
-    from summarizer.config import Settings
-    from summarizer.documents import Document
+    from summarizer.inputs.documents import Document
+    from summarizer.inputs.writing_systems import language_scripts
     from summarizer.pipeline import Summarizer
-    from summarizer.writing_systems import language_scripts
+    from summarizer.settings import Settings
 
     assert language_scripts(" English ") == {"LATIN"}
     assert language_scripts("Japanese") == {"CJK", "HIRAGANA", "KATAKANA"}

@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from summarizer.batch import Batch
-from summarizer.digest.attribution import profile
 from summarizer.digest.conflicts import number_conflicts, person_name, title_conflicts, verified
 from summarizer.digest.corroboration import consensus_and_single
 from summarizer.digest.models import Article, Conflict, ConsensusFact, Digest, Story
 from summarizer.digest.sources import Source, label_for
+from summarizer.digest.sourcing import profile
 from summarizer.digest.stories import group_stories
 from summarizer.digest.summary import (
     DIGEST_PROMPT,
@@ -22,14 +21,15 @@ from summarizer.digest.summary import (
     prompt_variables,
     proposals,
 )
-from summarizer.documents import Document, ReadError
 from summarizer.errors import SummarizerError
+from summarizer.extraction.models import EntityType, FailedDocument, Usage
+from summarizer.extraction.prompting import PromptSet, load_prompt_set
+from summarizer.inputs.documents import Document, ReadError
+from summarizer.inputs.text import looks_english
+from summarizer.inputs.writing_systems import in_scripts, scripts_of
 from summarizer.llm.client import Completion
 from summarizer.pipeline import Outcome, Summarizer, read_failure
-from summarizer.prompting import PromptSet, load_prompt_set
-from summarizer.schemas import EntityType, FailedDocument, Usage
-from summarizer.text import looks_english
-from summarizer.writing_systems import in_scripts, scripts_of
+from summarizer.runs.runner import Batch
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from summarizer.digest.models import Conflict, ConflictKind, ConflictSide, Quote
 from summarizer.digest.numbers import Quantity, quantities
 from summarizer.digest.sources import Source, SourceFact
-from summarizer.grounding import normalize
+from summarizer.evidence.grounding import normalize
 
 _OFFICES = (
     "president|vice president|prime minister|minister|secretary|senator|sen\\.|representative|"

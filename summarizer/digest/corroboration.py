@@ -14,10 +14,10 @@ import numpy as np
 from summarizer.digest.models import ConsensusFact, Quote, SingleSourceClaim
 from summarizer.digest.numbers import quantities
 from summarizer.digest.sources import Source, SourceFact
-from summarizer.digest.text import term_vectors
-from summarizer.schemas import SupportVerdict
-from summarizer.support import SupportPolicy, check_support
-from summarizer.text import Sentence
+from summarizer.digest.terms import term_vectors
+from summarizer.evidence.support import SupportPolicy, check_support
+from summarizer.extraction.models import SupportVerdict
+from summarizer.inputs.text import Sentence
 
 # Cosine similarity at which a sentence of another article is taken to report a fact.
 # Checked by eye on the example articles: with the story's own term frequencies weighing

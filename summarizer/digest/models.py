@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from summarizer.schemas import AttributionKind, FailedDocument, GroundingStatus, Usage
+from summarizer.extraction.models import AttributionKind, FailedDocument, GroundingStatus, Usage
 
 
 class Article(BaseModel):

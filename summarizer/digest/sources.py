@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from summarizer.digest.models import Article, Quote
-from summarizer.digest.text import find_date, parse_date
-from summarizer.schemas import DocumentResult, Fact
-from summarizer.text import Sentence, sentences
+from summarizer.digest.terms import find_date, parse_date
+from summarizer.extraction.models import DocumentResult, Fact
+from summarizer.inputs.text import Sentence, sentences
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from summarizer.digest.text import term_vectors
+from summarizer.digest.terms import term_vectors
 
 # Cosine distance under which two groups join (average linkage). Chosen on NeuS, where the
 # 300 articles of 100 stories are mixed and re-grouped (benchmarks/digest_neus.py prints the

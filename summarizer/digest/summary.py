@@ -1,6 +1,7 @@
 """The story's multi-source summary: the model writes it from the grounded facts, citing them;
-a sentence stays only if it cites real facts that support it (summarizer.support: its numbers
-and names, and at least half its content words, are found in them)."""
+a sentence stays only if it cites real facts that support it
+(summarizer.evidence.support: its numbers and names, and at least half its content words,
+are found in them)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pydantic import BaseModel, Field
 from summarizer.digest.conflicts import Proposal
 from summarizer.digest.models import ConsensusFact, SingleSourceClaim, SummarySentence
 from summarizer.digest.sources import Source, SourceFact
-from summarizer.schemas import SupportVerdict
-from summarizer.support import Support, check_support
-from summarizer.text import content_stems
+from summarizer.evidence.support import Support, check_support
+from summarizer.extraction.models import SupportVerdict
+from summarizer.inputs.text import content_stems
 
 DIGEST_PROMPT = "digest"
 MAX_SENTENCES = 4

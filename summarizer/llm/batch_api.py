@@ -4,7 +4,7 @@ or 200 MB each), the answers come back in an output file, the failures in an err
 
 Each control call (upload, create, retrieve, list, download) goes through the one
 transport-retry policy; nothing here decides what a request or an answer means
-(summarizer.provider_batch does).
+(summarizer.runs.provider_batch does).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 import openai
 
-from summarizer.config import Settings
 from summarizer.errors import RunError
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.retry import api_errors, describe_error, with_transport_retries
+from summarizer.settings import Settings
 
 T = TypeVar("T")
 

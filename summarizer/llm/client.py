@@ -20,8 +20,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
-from summarizer.config import Settings
 from summarizer.errors import RunError
+from summarizer.extraction.models import GROUNDING_ERROR, Usage
 from summarizer.llm.limits import RateLimiter, estimate_tokens
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.recording import is_replay_miss
@@ -34,7 +34,7 @@ from summarizer.llm.retry import (
 )
 from summarizer.llm.sdks import open_sdk, response_usage
 from summarizer.redaction import redact_text
-from summarizer.schemas import GROUNDING_ERROR, Usage
+from summarizer.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,7 +51,7 @@ class LLMError(RunError, RuntimeError):
 
 class Deferred(LLMError):
     """A request left to the provider's Batch API: its document waits for the batch's
-    answer (summarizer.provider_batch)."""
+    answer (summarizer.runs.provider_batch)."""
 
 
 class BatchRoute(Protocol):

@@ -22,9 +22,9 @@ from types import TracebackType
 
 import platformdirs
 
-from summarizer.config import Settings
 from summarizer.errors import RunError
 from summarizer.llm.model_store import MODEL_NAME, ModelError, ensure_default_model
+from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from summarizer.config import Settings, StructuredMode
 from summarizer.errors import UsageError
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.redaction import redact_url
+from summarizer.settings import Settings, StructuredMode
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"

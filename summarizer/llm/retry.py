@@ -25,8 +25,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from summarizer.config import RetryPolicy
 from summarizer.llm.recording import is_replay_miss
+from summarizer.settings import RetryPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import httpx2
 import instructor
 import openai
 
-from summarizer.config import Settings, StructuredMode
+from summarizer.extraction.models import Usage
 from summarizer.llm.providers import Api, Endpoint
-from summarizer.schemas import Usage
+from summarizer.settings import Settings, StructuredMode
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import MutableMapping
 from typing import Literal, Protocol, TextIO
 
 from summarizer.digest.models import Digest
-from summarizer.schemas import Outcome
+from summarizer.extraction.models import Outcome
 from summarizer.writers.digest_html import render_digest_html
 from summarizer.writers.digest_markdown import render_digest_markdown
 from summarizer.writers.markdown import render_markdown

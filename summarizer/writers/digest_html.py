@@ -10,7 +10,7 @@ from itertools import pairwise
 from jinja2 import Template
 
 from summarizer.digest.models import Article, Digest, Quote
-from summarizer.schemas import AttributionKind
+from summarizer.extraction.models import AttributionKind
 from summarizer.writers.html import html_template
 
 ATTRIBUTION_KINDS = tuple(AttributionKind)

@@ -11,7 +11,7 @@ from summarizer.digest.models import (
     SingleSourceClaim,
     Story,
 )
-from summarizer.schemas import AttributionKind
+from summarizer.extraction.models import AttributionKind
 
 MAX_QUOTE_SHOWN = 240
 

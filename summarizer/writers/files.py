@@ -15,8 +15,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from summarizer.documents import Document
 from summarizer.errors import RunError
+from summarizer.inputs.documents import Document
 
 PARTIAL_SUFFIX = ".partial"
 T = TypeVar("T")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.schemas import (
+from summarizer.extraction.models import (
     DocumentResult,
     Fact,
     FailedDocument,

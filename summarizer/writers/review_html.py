@@ -15,8 +15,8 @@ from typing import TextIO
 
 from jinja2 import Template
 
-from summarizer.documents import Document, ReadError
-from summarizer.schemas import DocumentResult, Outcome
+from summarizer.extraction.models import DocumentResult, Outcome
+from summarizer.inputs.documents import Document, ReadError
 from summarizer.writers.html import html_template
 
 

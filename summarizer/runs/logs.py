@@ -25,8 +25,8 @@ from typing import Any, Literal, NamedTuple, TextIO
 from pydantic import ValidationError
 
 from summarizer.errors import RunError, UsageError
-from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.store import Connected, Outcome, StoreError, store_error
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.runs.store import Connected, Outcome, StoreError, store_error
 
 Status = Literal["ok", "failed"]
 DEFAULT_LIMIT = 20

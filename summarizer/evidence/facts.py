@@ -3,11 +3,12 @@
 The model writes only what needs a model: a quote, a short statement, the names the article
 is about. The rest is read off the located evidence sentence, the same way every time:
 
-- attribution: a named source, an anonymous one, or the outlet's voice (summarizer.attribution);
+- attribution: a named source, an anonymous one, or the outlet's voice
+  (summarizer.evidence.attribution);
 - the kind of fact: a direct quotation, a number, a date, a claim someone makes, an event;
 - who, when and where: the listed people and organizations, the dates and times, and the
   listed places that the sentence itself names;
-- support: whether the statement follows from the sentence (summarizer.support). When it
+- support: whether the statement follows from the sentence (summarizer.evidence.support). When it
   does not, but another sentence does (next to it, or anywhere if it supports it fully),
   that sentence becomes the evidence, the model's own quote kept beside it: the 1.5B model
   often quotes one sentence and states the fact of the next.
@@ -22,9 +23,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.attribution import attribute
-from summarizer.documents import Layout
-from summarizer.schemas import (
+from summarizer.evidence.attribution import attribute
+from summarizer.evidence.support import (
+    DEFAULT_POLICY,
+    Support,
+    SupportPolicy,
+    check_support,
+    nothing_found,
+)
+from summarizer.extraction.models import (
     Attribution,
     AttributionKind,
     Entity,
@@ -36,14 +43,8 @@ from summarizer.schemas import (
     GroundingStatus,
     SupportVerdict,
 )
-from summarizer.support import (
-    DEFAULT_POLICY,
-    Support,
-    SupportPolicy,
-    check_support,
-    nothing_found,
-)
-from summarizer.text import Sentence, SentenceIndex, number_value, stop_words, words
+from summarizer.inputs.documents import Layout
+from summarizer.inputs.text import Sentence, SentenceIndex, number_value, stop_words, words
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"

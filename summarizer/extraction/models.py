@@ -65,7 +65,7 @@ class SupportVerdict(StrEnum):
 
 # ---- what the model fills in -------------------------------------------------------------
 # Only what the model is needed for. Attribution, the kind of fact, who, when and where are
-# read off the evidence sentence by code (summarizer.facts): on the 1.5B model those fields
+# read off the evidence sentence by code (summarizer.evidence.facts): on the 1.5B model those fields
 # cost a third of the answer's tokens and came back null or wrong.
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS)]
@@ -81,7 +81,7 @@ def quote_field() -> Any:
 
 class QuotedItem(BaseModel):
     """One thing the model extracts, with the source's words that state it (`quote`): a news
-    fact, or an item of a user's schema (summarizer.extraction_schema), which declare the
+    fact, or an item of a user's schema (summarizer.extraction.schemas), which declare the
     quote where they want it asked for."""
 
     if TYPE_CHECKING:
@@ -151,7 +151,7 @@ class Synopsis(BaseModel):
 
 class GroundedAnswer(Synopsis):
     """An answer whose `facts` each quote the source: the news schema's (Extraction) or a
-    user's (summarizer.extraction_schema). Its quotes are checked against the source while
+    user's (summarizer.extraction.schemas). Its quotes are checked against the source while
     it is validated."""
 
     facts: Sequence[QuotedItem]
@@ -233,7 +233,7 @@ class Evidence(BaseModel):
     score: float | None = Field(
         default=None, description="Similarity of quote and span, 0-1 (1 for exact/normalized)"
     )
-    # Unsupported until summarizer.facts has checked the statement against the evidence.
+    # Unsupported until summarizer.evidence.facts has checked the statement against the evidence.
     support: SupportVerdict = Field(
         default=SupportVerdict.UNSUPPORTED,
         description="Whether the fact's statement follows from the evidence sentence",

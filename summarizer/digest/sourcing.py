@@ -1,11 +1,12 @@
 """Each source's attribution profile: how many of its shown facts rest on named sources, on
-anonymous ones, or on the outlet's own voice (each fact's attribution, summarizer.attribution)."""
+anonymous ones, or on the outlet's own voice (each fact's attribution,
+summarizer.evidence.attribution)."""
 
 from __future__ import annotations
 
 from summarizer.digest.models import AttributionProfile
 from summarizer.digest.sources import Source
-from summarizer.schemas import AttributionKind
+from summarizer.extraction.models import AttributionKind
 
 
 def profile(source: Source) -> AttributionProfile:

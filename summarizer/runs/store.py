@@ -20,10 +20,10 @@ from typing import Self
 import platformdirs
 
 from summarizer.errors import RunError
-from summarizer.schemas import DocumentResult, FailedDocument
+from summarizer.extraction.models import DocumentResult, FailedDocument
 
-# Imported from here by summarizer.logs: one alias, defined in schemas.
-from summarizer.schemas import Outcome as Outcome
+# Imported from here by summarizer.runs.logs: one alias, defined in schemas.
+from summarizer.extraction.models import Outcome as Outcome
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outcomes (
@@ -248,7 +248,7 @@ class Store(Connected):
             )
 
     def cached_window(self, key: str) -> DocumentResult | None:
-        """A window of a long document, read in an earlier run (summarizer.windows)."""
+        """A window of a long document, read in an earlier run (summarizer.inputs.windows)."""
         return self._result("SELECT outcome FROM windows WHERE cache_key = ?", key)
 
     def _result(self, query: str, key: str) -> DocumentResult | None:
@@ -293,7 +293,7 @@ class Store(Connected):
                 ),
             )
 
-    # ---- the provider's Batch API (summarizer.provider_batch) ----------------------------
+    # ---- the provider's Batch API (summarizer.runs.provider_batch) ----------------------------
 
     def add_batch_job(
         self, submission: str, endpoint: str, run_id: int, requests: list[BatchRequest]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarizer.errors import UsageError
-from summarizer.schemas import Usage
+from summarizer.extraction.models import Usage
 
 logger = logging.getLogger(__name__)
 

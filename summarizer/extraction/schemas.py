@@ -42,14 +42,14 @@ from pydantic import (
 )
 
 from summarizer.errors import UsageError
-from summarizer.prompting import TEMPLATE_FILES, builtin_prompts_dir
-from summarizer.schemas import (
+from summarizer.extraction.models import (
     MAX_STATEMENT_CHARS,
     Extraction,
     GroundedAnswer,
     QuotedItem,
     quote_field,
 )
+from summarizer.extraction.prompting import TEMPLATE_FILES, builtin_prompts_dir
 
 NEWS = "news"
 # A named schema: a prompt set folder holding this file (and, if it likes, its own templates).

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from summarizer.schemas import SupportVerdict
-from summarizer.text import content_words, number_value, stem, stop_words, words
+from summarizer.extraction.models import SupportVerdict
+from summarizer.inputs.text import content_words, number_value, stem, stop_words, words
 
 # The key every negation shares: "not" in a statement is found as "never" or "n't" in the source.
 _NEGATED = "\0not"

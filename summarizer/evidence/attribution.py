@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from summarizer.schemas import Attribution, AttributionKind
+from summarizer.extraction.models import Attribution, AttributionKind
 
 _SAYING = (
     r"(?:said|says|say|told|tells|stated|states|announced|announces|declared|insisted|insists|"

@@ -30,8 +30,8 @@ from typing import Any, Literal, NoReturn
 
 from openai.types.chat import ChatCompletion
 
-from summarizer.config import Settings
-from summarizer.documents import Document
+from summarizer.extraction.models import Outcome, Usage
+from summarizer.inputs.documents import Document
 from summarizer.llm.batch_api import (
     MAX_BYTES_PER_FILE,
     MAX_REQUESTS_PER_FILE,
@@ -44,9 +44,9 @@ from summarizer.llm.client import BATCH_ROUTE, Deferred, LLMError
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.sdks import response_usage
 from summarizer.pipeline import Summarizer
-from summarizer.pricing import PriceTable
-from summarizer.schemas import Outcome, Usage
-from summarizer.store import BatchJob, BatchRequest, BatchRequestState, Store, params_json
+from summarizer.runs.pricing import PriceTable
+from summarizer.runs.store import BatchJob, BatchRequest, BatchRequestState, Store, params_json
+from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 

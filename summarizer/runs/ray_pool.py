@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from summarizer.config import Settings
-from summarizer.documents import Document
 from summarizer.errors import UsageError
+from summarizer.extraction.models import FailedDocument, Outcome
+from summarizer.inputs.documents import Document
+from summarizer.inputs.text import stem, stop_words
 from summarizer.llm.providers import select_endpoint
 from summarizer.pipeline import Summarizer
-from summarizer.schemas import FailedDocument, Outcome
-from summarizer.text import stem, stop_words
+from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class RayPool:
 
     def __init__(self, settings: Settings, options: RayOptions, in_flight: int) -> None:
         """`in_flight`: requests in flight as a single process would have them
-        (summarizer.batch.concurrency_for): on an endpoint, in all, shared among the
+        (summarizer.runs.runner.concurrency_for): on an endpoint, in all, shared among the
         actors; on the embedded engine, per engine, so per actor (its settings give the
         engine a slot for each)."""
         self.ray = import_ray()

@@ -21,9 +21,15 @@ from typing import Any
 
 from rouge_score import rouge_scorer
 
-from summarizer.documents import Document
 from summarizer.errors import UsageError
-from summarizer.schemas import DocumentResult, GroundingStatus, Outcome, SupportVerdict, Usage
+from summarizer.extraction.models import (
+    DocumentResult,
+    GroundingStatus,
+    Outcome,
+    SupportVerdict,
+    Usage,
+)
+from summarizer.inputs.documents import Document
 
 METRICS = ("rouge1", "rouge2", "rougeLsum")
 OURS = "summarizer"
@@ -92,7 +98,7 @@ _scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
 def rouge_sentences(text: str) -> list[str]:
     """Sentences as ROUGE-Lsum and lead-3 take them: a break after every . ! or ?.
 
-    Not summarizer.text.sentences, on purpose: this is a scoring convention, not reading.
+    Not summarizer.inputs.text.sentences, on purpose: this is a scoring convention, not reading.
     The published systems' scores and our recorded ones were computed this way, and the
     tool's splitter (which keeps "V. Stiviano" and "Maj. Gen." whole) splits 138 of the
     1,400 SummEval texts differently, which would move every score.

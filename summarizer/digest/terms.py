@@ -1,6 +1,6 @@
 """Text helpers for the digest: term vectors weighted by rarity, publication dates.
 
-Sentences, content words and stems come from summarizer.text, shared with the pipeline."""
+Sentences, content words and stems come from summarizer.inputs.text, shared with the pipeline."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.preprocessing import normalize
 from wordfreq import zipf_frequency
 
-from summarizer.text import content_words, stem
+from summarizer.inputs.text import content_words, stem
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"

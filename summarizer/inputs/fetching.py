@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from summarizer.converters import pdf_text
-from summarizer.documents import (
+from summarizer.inputs.converters import pdf_text
+from summarizer.inputs.documents import (
     MAX_CHARS,
     Document,
     ReadError,

@@ -17,9 +17,9 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from summarizer.errors import UsageError
-from summarizer.extraction_schema import ExtractionSchema
-from summarizer.grounding import Locator
-from summarizer.schemas import GroundingStatus
+from summarizer.evidence.grounding import Locator
+from summarizer.extraction.models import GroundingStatus
+from summarizer.extraction.schemas import ExtractionSchema
 
 LOCATED = (GroundingStatus.EXACT, GroundingStatus.NORMALIZED)
 

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Protocol
 
-from summarizer.config import Settings
-from summarizer.documents import Document, ReadError, iter_documents
 from summarizer.errors import UsageError
+from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.extraction.prompting import PromptError
+from summarizer.inputs.documents import Document, ReadError, iter_documents
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import Endpoint, select_endpoint
 from summarizer.pipeline import Outcome, Summarizer, read_failure
-from summarizer.pricing import PriceTable, load_prices
-from summarizer.prompting import PromptError
-from summarizer.provider_batch import BatchApiOptions, ProviderBatch
-from summarizer.ray_batch import RayOptions, RayPool, check_ray_settings
-from summarizer.schemas import DocumentResult, FailedDocument
-from summarizer.store import LazyStore, RequestKey, RunTotals, Store, default_store_path
+from summarizer.runs.pricing import PriceTable, load_prices
+from summarizer.runs.provider_batch import BatchApiOptions, ProviderBatch
+from summarizer.runs.ray_pool import RayOptions, RayPool, check_ray_settings
+from summarizer.runs.store import LazyStore, RequestKey, RunTotals, Store, default_store_path
+from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +116,9 @@ class Batch:
     command: str = "batch"
     progress: ProgressView | None = None
     totals: BatchTotals = field(default_factory=BatchTotals)
-    # The provider's Batch API instead of live calls (summarizer.provider_batch).
+    # The provider's Batch API instead of live calls (summarizer.runs.provider_batch).
     provider_batch: ProviderBatch | None = None
-    # Documents summarized by a Ray cluster's actors, not in this process (summarizer.ray_batch)
+    # Documents summarized by a Ray cluster's actors, not in this process (summarizer.runs.ray_pool)
     remote: RayPool | None = None
 
     async def run(self, documents: Iterable[Document | ReadError]) -> BatchTotals:

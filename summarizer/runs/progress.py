@@ -18,8 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from summarizer.batch import BatchTotals
-from summarizer.documents import TABLE_SUFFIXES, directory_files
+from summarizer.inputs.documents import TABLE_SUFFIXES, directory_files
+from summarizer.runs.runner import BatchTotals
 
 
 class RichProgress:

@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz
 
-from summarizer.schemas import (
+from summarizer.evidence.support import check_support, support_rate
+from summarizer.extraction.models import (
     Evidence,
     GroundedAnswer,
     GroundingReport,
     GroundingStatus,
     SupportVerdict,
 )
-from summarizer.support import check_support, support_rate
-from summarizer.text import Sentence, SentenceIndex, sentences
-from summarizer.writing_systems import UNSPACED_SCRIPTS, script_of
+from summarizer.inputs.text import Sentence, SentenceIndex, sentences
+from summarizer.inputs.writing_systems import UNSPACED_SCRIPTS, script_of
 
 _DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-")
 # Quotation marks vanish in the normalized form: models drop or swap them to keep their JSON
@@ -341,7 +341,7 @@ def is_unspaced(text: str) -> bool:
 
 def _quote_parts(quote: str) -> list[str]:
     """The parts of a quote around its ellipses or, having none, its sentences (split as
-    everywhere else, by summarizer.text), blank ones left out."""
+    everywhere else, by summarizer.inputs.text), blank ones left out."""
     if _ELLIPSIS.search(quote):
         pieces = _ELLIPSIS.split(quote)
     else:

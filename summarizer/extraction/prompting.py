@@ -10,9 +10,9 @@ from pathlib import Path
 import jinja2
 from openai.types.chat import ChatCompletionMessageParam
 
-from summarizer.documents import Document
 from summarizer.errors import UsageError
-from summarizer.schemas import MAX_FACTS, MAX_NAMES, MAX_SUMMARY_SENTENCES, MIN_FACTS
+from summarizer.extraction.models import MAX_FACTS, MAX_NAMES, MAX_SUMMARY_SENTENCES, MIN_FACTS
+from summarizer.inputs.documents import Document
 
 TEMPLATE_FILES = ("system.j2", "user.j2")
 
@@ -76,8 +76,9 @@ def fence(document: Document) -> str:
 
 def builtin_prompts_dir() -> Path:
     """Inside an installed wheel the templates sit in the package; in a checkout, at the top."""
-    packaged = Path(__file__).parent / "prompts"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "prompts"
+    package = Path(__file__).parents[1]
+    packaged = package / "prompts"
+    return packaged if packaged.is_dir() else package.parent / "prompts"
 
 
 def available_prompts(prompts_dir: Path | None = None) -> list[str]:

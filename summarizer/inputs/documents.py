@@ -1,10 +1,11 @@
 """Documents and the readers that make them; bad input becomes a ReadError naming the file.
 
 Readers: plain text (.txt, .md and anything else that decodes as UTF-8), HTML (.html, .htm:
-the article text, extracted with trafilatura), PDF and Word (.pdf, .docx: summarizer.converters,
-with where each page or paragraph starts), and tables of documents (.jsonl, .csv: one document
-per row with `id` and `text`, optional `title`, `url`, `date`). Inputs may be files,
-directories (read recursively), glob patterns or `-` for stdin.
+the article text, extracted with trafilatura), PDF and Word (.pdf, .docx:
+summarizer.inputs.converters, with where each page or paragraph starts), and tables of
+documents (.jsonl, .csv: one document per row with `id` and `text`, optional `title`,
+`url`, `date`). Inputs may be files, directories (read recursively), glob patterns or `-`
+for stdin.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from summarizer.cleaning import strip_boilerplate
-from summarizer.converters import ConversionError, Converted, PartKind, docx_text, pdf_text
 from summarizer.errors import SummarizerError
+from summarizer.inputs.cleaning import strip_boilerplate
+from summarizer.inputs.converters import ConversionError, Converted, PartKind, docx_text, pdf_text
 
 STDIN = "-"
 NUL = b"\x00"
@@ -224,7 +225,9 @@ def is_url(spec: str) -> bool:
 
 
 def _read_url(url: str, max_chars: int) -> Iterator[Document | ReadError]:
-    from summarizer.fetching import fetch_document  # httpx and the fetching rules, on first use
+    from summarizer.inputs.fetching import (
+        fetch_document,  # httpx and the fetching rules, on first use
+    )
 
     try:
         yield fetch_document(url, max_chars)
