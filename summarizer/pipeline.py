@@ -18,7 +18,15 @@ from typing import Protocol, TypeVar
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
-from summarizer.errors import RunError, SummarizerError, raise_unexpected
+from summarizer.errors import (
+    CassetteError,
+    Deferred,
+    LLMError,
+    ReadError,
+    RunError,
+    SummarizerError,
+    raise_unexpected,
+)
 from summarizer.evidence.facts import annotate
 from summarizer.evidence.grounding import GroundingCheck, report
 from summarizer.evidence.merging import merge_entities, merge_facts
@@ -44,15 +52,15 @@ from summarizer.extraction.models import (
 from summarizer.extraction.models import Outcome as Outcome
 from summarizer.extraction.prompting import PromptSet, fence, load_prompt_set
 from summarizer.extraction.schemas import MAX_ITEMS, ExtractionSchema, load_schema
-from summarizer.inputs.documents import Document, ReadError
+from summarizer.inputs.documents import Document
 from summarizer.inputs.text import sentences
 from summarizer.inputs.windows import Window, estimate_tokens, plan_windows, window_document
 from summarizer.inputs.writing_systems import in_scripts, language_scripts, scripts_of
-from summarizer.llm.client import Completion, Deferred, LLMClient, LLMError
+from summarizer.llm.client import Completion, LLMClient
 from summarizer.llm.engine import open_local_engine
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import Endpoint, context_tokens, select_endpoint
-from summarizer.llm.recording import CassetteError, is_replay_miss, open_cassette
+from summarizer.llm.recording import is_replay_miss, open_cassette
 from summarizer.runs.store import RequestKey, params_json
 from summarizer.settings import Settings
 

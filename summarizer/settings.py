@@ -11,7 +11,7 @@ from typing import Literal
 
 import platformdirs
 
-from summarizer.errors import UsageError
+from summarizer.errors import SettingsError
 
 StructuredMode = Literal["json_schema", "tools", "json"]
 # A long document's headline and summary: written from its windows' summaries or from its
@@ -137,7 +137,7 @@ class Flags:
     def settings(self) -> dict[str, object]:
         """The settings these flags set (None: not set)."""
         if self.record and self.replay:
-            raise FlagError("--record and --replay cannot be used together")
+            raise SettingsError("--record and --replay cannot be used together")
         return {
             "model": self.model,
             "base_url": self.base_url,
@@ -163,10 +163,6 @@ class Flags:
             "record_cassette": self.record,
             "replay_cassette": self.replay,
         }
-
-
-class FlagError(UsageError, ValueError):
-    """Flags that cannot be used together; a usage error."""
 
 
 # ---- where each setting comes from: flags > environment > config file > built in ------------
@@ -202,10 +198,6 @@ FILE_KEYS = {
 SECRET_SETTINGS = frozenset({"api_key"})
 
 
-class ConfigError(UsageError, ValueError):
-    """A config file that cannot be used; the message names the file, the key and why."""
-
-
 @dataclass(frozen=True)
 class ConfigFile:
     """The TOML file of defaults: `summarizer config` says where it is."""
@@ -221,9 +213,9 @@ class ConfigFile:
         except FileNotFoundError:
             return cls(path)
         except OSError as exc:
-            raise ConfigError(f"config {path}: {exc.strerror or exc}") from None
+            raise SettingsError(f"config {path}: {exc.strerror or exc}") from None
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"config {path}: not TOML ({exc})") from None
+            raise SettingsError(f"config {path}: not TOML ({exc})") from None
         return cls(path, {FILE_KEYS[key]: value for key, value in _checked(table, path)})
 
 
@@ -288,11 +280,11 @@ def _checked(table: Mapping[str, object], path: Path) -> list[tuple[str, object]
     for key, value in table.items():
         if key not in FILE_KEYS:
             known = ", ".join(FILE_KEYS)
-            raise ConfigError(f"config {path}: unknown key {key!r} (known: {known})")
+            raise SettingsError(f"config {path}: unknown key {key!r} (known: {known})")
         types = _FILE_TYPES.get(key, (str,))
         if isinstance(value, bool) or not isinstance(value, types):
             wanted = " or ".join(t.__name__ for t in types)
-            raise ConfigError(f"config {path}: {key} must be a {wanted}, not {value!r}")
+            raise SettingsError(f"config {path}: {key} must be a {wanted}, not {value!r}")
         if FILE_KEYS[key] in _PATH_SETTINGS:
             value = Path(str(value)).expanduser()
         checked.append((key, float(value) if isinstance(value, int) and float in types else value))

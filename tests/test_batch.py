@@ -18,8 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.errors import ReadError
 from summarizer.extraction.models import DocumentResult, FailedDocument, Usage
-from summarizer.inputs.documents import Document, ReadError, iter_documents
+from summarizer.inputs.documents import Document, iter_documents
 from summarizer.pipeline import Outcome, Summarizer
 from summarizer.runs.pricing import load_prices
 from summarizer.runs.runner import (

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 import summarizer
 from summarizer.cli import app
+from summarizer.errors import SettingsError
 from summarizer.extraction.models import DocumentResult
-from summarizer.settings import ConfigError, ConfigFile, Flags, Settings, resolve
+from summarizer.settings import ConfigFile, Flags, Settings, resolve
 
 from .conftest import ARTICLES, EXAMPLE_CASSETTES, ROOT
 
@@ -69,7 +70,7 @@ def test_the_environment_names_the_config_file(tmp_path: Path) -> None:
 )
 def test_a_bad_config_file_is_named(tmp_path: Path, text: str, problem: str) -> None:
     path = write_config(tmp_path / "config.toml", text)
-    with pytest.raises(ConfigError, match=f"config {path}: {problem}"):
+    with pytest.raises(SettingsError, match=f"config {path}: {problem}"):
         ConfigFile.load(path)
 
 

@@ -17,7 +17,8 @@ from fpdf import FPDF
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.inputs.converters import PAGE_BREAK, ConversionError, docx_text, pdf_text, unwrapped
+from summarizer.errors import ConversionError
+from summarizer.inputs.converters import PAGE_BREAK, docx_text, pdf_text, unwrapped
 from summarizer.inputs.documents import read_path
 
 from .conftest import fully_grounded_example, recorded_completion

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.inputs.documents import Document, ReadError, iter_documents, read_path
+from summarizer.errors import ReadError
+from summarizer.inputs.documents import Document, iter_documents, read_path
 
 
 def test_reads_utf8_text_verbatim(tmp_path: Path) -> None:

@@ -7,23 +7,29 @@ import logging
 
 import pytest
 
-from summarizer.errors import RAISE_UNEXPECTED_ENV, RunError, SummarizerError, UsageError
-from summarizer.eval.summaries import DatasetError
+from summarizer.errors import (
+    RAISE_UNEXPECTED_ENV,
+    DatasetError,
+    EngineError,
+    ExampleError,
+    LLMError,
+    ModelError,
+    OutputError,
+    PriceError,
+    PromptError,
+    ReadError,
+    RunError,
+    SchemaError,
+    SettingsError,
+    StoreError,
+    SummarizerError,
+    UsageError,
+)
 from summarizer.evidence.grounding import GroundingCheck
-from summarizer.extraction.examples import ExampleError
 from summarizer.extraction.models import FailedDocument
-from summarizer.extraction.prompting import PromptError
-from summarizer.extraction.schemas import SchemaError
-from summarizer.inputs.documents import Document, ReadError
-from summarizer.llm.client import LLMError
-from summarizer.llm.engine import EngineError
-from summarizer.llm.model_store import ModelError
-from summarizer.llm.providers import ConfigurationError
+from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
-from summarizer.runs.pricing import PriceError
-from summarizer.runs.store import StoreError
 from summarizer.settings import Settings
-from summarizer.writers.files import OutputError
 
 NOWHERE = "http://127.0.0.1:9/v1"
 
@@ -31,7 +37,7 @@ NOWHERE = "http://127.0.0.1:9/v1"
 @pytest.mark.parametrize(
     ("error", "kind", "older"),
     [
-        (ConfigurationError, UsageError, ValueError),
+        (SettingsError, UsageError, ValueError),
         (PromptError, UsageError, Exception),
         (SchemaError, UsageError, ValueError),
         (ExampleError, UsageError, ValueError),

@@ -7,11 +7,11 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.errors import DatasetError
 from summarizer.eval.summaries import (
     LEAD3,
     METRICS,
     OURS,
-    DatasetError,
     EvalItem,
     EvalReport,
     bootstrap_interval,

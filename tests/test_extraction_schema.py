@@ -13,11 +13,12 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.errors import ExampleError, SchemaError
 from summarizer.evidence.facts import annotate
 from summarizer.evidence.grounding import locate_all
-from summarizer.extraction.examples import ExampleError, load_examples
+from summarizer.extraction.examples import load_examples
 from summarizer.extraction.models import Extraction, SupportVerdict
-from summarizer.extraction.schemas import MAX_ITEMS, SchemaError, load_schema
+from summarizer.extraction.schemas import MAX_ITEMS, load_schema
 from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
 from summarizer.settings import Settings

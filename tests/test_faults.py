@@ -21,7 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.runs.store import Store, StoreError
+from summarizer.errors import StoreError
+from summarizer.runs.store import Store
 
 from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
 from .faultserver import PAUSE_FAULT, FaultServer

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.inputs.documents import ReadError, iter_documents
+from summarizer.errors import ReadError
+from summarizer.inputs.documents import iter_documents
 from summarizer.inputs.fetching import MAX_REDIRECTS, fetch_document, url_id
 
 from .conftest import ROOT

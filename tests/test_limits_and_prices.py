@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.errors import PriceError
 from summarizer.extraction.models import Usage
 from summarizer.llm.limits import RateLimiter, estimate_tokens
-from summarizer.runs.pricing import PriceError, load_prices
+from summarizer.runs.pricing import load_prices
 
 
 class FakeClock:

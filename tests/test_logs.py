@@ -22,19 +22,18 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.errors import LogQueryError, NoSuchResult, StoreError
 from summarizer.extraction.models import DocumentResult, FailedDocument
 from summarizer.runs.logs import (
     CSV_COLUMNS,
     LogQuery,
-    LogQueryError,
     LogReader,
-    NoSuchResult,
     parse_when,
     search,
     write_csv,
     write_jsonl,
 )
-from summarizer.runs.store import RequestKey, Store, StoreError
+from summarizer.runs.store import RequestKey, Store
 
 from .conftest import ROOT
 

@@ -17,12 +17,13 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.errors import LLMError, MissingExtraError
 from summarizer.extraction.models import DocumentResult, Usage
 from summarizer.inputs.documents import read_path
-from summarizer.llm.client import Completion, LLMClient, LLMError
+from summarizer.llm.client import Completion, LLMClient
 from summarizer.llm.limits import estimate_tokens
 from summarizer.llm.model_store import MODEL_NAME
-from summarizer.llm.providers import MissingExtraError, select_endpoint
+from summarizer.llm.providers import select_endpoint
 from summarizer.llm.recording import cassette
 from summarizer.llm.sdks import response_usage
 from summarizer.pipeline import Summarizer

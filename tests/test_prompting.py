@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.errors import PromptError
 from summarizer.extraction.models import MAX_FACTS, ExtractedFact, Extraction
-from summarizer.extraction.prompting import PromptError, available_prompts, fence, load_prompt_set
+from summarizer.extraction.prompting import available_prompts, fence, load_prompt_set
 from summarizer.inputs.documents import Document
 
 DOC = Document(id="d", source="d.txt", text="The mayor resigned on Monday.")

@@ -19,15 +19,16 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.errors import BatchApiError, BatchApiUnavailable
 from summarizer.extraction.models import DocumentResult, FailedDocument, Usage
 from summarizer.inputs.documents import Document
-from summarizer.llm.batch_api import BatchApi, BatchApiError, request_line, split_files
+from summarizer.llm.batch_api import BatchApi, request_line, split_files
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.llm.providers import select_endpoint
 from summarizer.pipeline import Summarizer
 from summarizer.runs.pricing import load_prices
 from summarizer.runs.provider_batch import BatchApiOptions
-from summarizer.runs.runner import BatchApiUnavailable, open_batch
+from summarizer.runs.runner import open_batch
 from summarizer.runs.store import Store
 from summarizer.settings import RetryPolicy, Settings
 

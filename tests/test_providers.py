@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.errors import MissingExtraError, SettingsError
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.llm.providers import (
     DEFAULT_CONTEXT,
@@ -13,8 +14,6 @@ from summarizer.llm.providers import (
     PLACEHOLDER_KEY,
     REPLAY_BASE_URL,
     REPLAY_ROOT_URL,
-    ConfigurationError,
-    MissingExtraError,
     context_tokens,
     select_endpoint,
 )
@@ -47,7 +46,7 @@ def test_api_key_means_openai() -> None:
 
 def test_base_url_means_compatible_server_and_needs_a_model() -> None:
     env = {"OPENAI_BASE_URL": "http://localhost:11434/v1/"}
-    with pytest.raises(ConfigurationError, match="--model is required"):
+    with pytest.raises(SettingsError, match="--model is required"):
         select_endpoint(Settings.from_env(env))
     endpoint = select_endpoint(Settings.from_env(env, model="qwen2.5:1.5b"))
     assert (endpoint.provider, endpoint.base_url) == (
@@ -92,7 +91,7 @@ def test_an_api_key_flag_wins_over_the_providers_variable() -> None:
 
 def test_anthropic_needs_a_key_unless_another_server_or_a_replay() -> None:
     env = {"OPENAI_API_KEY": "sk-openai"}  # never sent to Anthropic
-    with pytest.raises(ConfigurationError, match="ANTHROPIC_API_KEY or pass --api-key"):
+    with pytest.raises(SettingsError, match="ANTHROPIC_API_KEY or pass --api-key"):
         select_endpoint(Settings.from_env(env, model="anthropic/claude-x"), env)
     replay = Settings.from_env({}, model="anthropic/claude-x", replay_cassette=Path("a.yaml"))
     endpoint = select_endpoint(replay, {})

@@ -8,10 +8,10 @@ import httpx2
 import pytest
 import yaml
 
+from summarizer.errors import ReplayMissError
 from summarizer.llm.recording import (
     SECRET_REQUEST_HEADERS,
     SECRET_RESPONSE_HEADERS,
-    ReplayMissError,
     cassette,
     json_body_matcher,
 )

@@ -21,10 +21,10 @@ from summarizer.digest.summary import (
     prompt_variables,
     proposals,
 )
-from summarizer.errors import SummarizerError
+from summarizer.errors import ReadError, SummarizerError
 from summarizer.extraction.models import EntityType, FailedDocument, Usage
 from summarizer.extraction.prompting import PromptSet, load_prompt_set
-from summarizer.inputs.documents import Document, ReadError
+from summarizer.inputs.documents import Document
 from summarizer.inputs.text import looks_english
 from summarizer.inputs.writing_systems import in_scripts, scripts_of
 from summarizer.llm.client import Completion

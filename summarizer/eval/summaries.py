@@ -21,7 +21,7 @@ from typing import Any
 
 from rouge_score import rouge_scorer
 
-from summarizer.errors import UsageError
+from summarizer.errors import DatasetError
 from summarizer.extraction.models import (
     DocumentResult,
     GroundingStatus,
@@ -37,10 +37,6 @@ LEAD3 = "lead-3"
 BOOTSTRAP_SAMPLES = 1000
 # ROUGE's own convention for sentences (and lead-3's): a break after every . ! or ?
 _ROUGE_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-class DatasetError(UsageError, ValueError):
-    """A dataset line that cannot be used; the message names the file and line."""
 
 
 @dataclass(frozen=True)

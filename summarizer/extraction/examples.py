@@ -16,16 +16,12 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from summarizer.errors import UsageError
+from summarizer.errors import ExampleError
 from summarizer.evidence.grounding import Locator
 from summarizer.extraction.models import GroundingStatus
 from summarizer.extraction.schemas import ExtractionSchema
 
 LOCATED = (GroundingStatus.EXACT, GroundingStatus.NORMALIZED)
-
-
-class ExampleError(UsageError, ValueError):
-    """An examples file that cannot be used; the message names the file and the line."""
 
 
 @dataclass(frozen=True)

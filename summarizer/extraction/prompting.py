@@ -10,15 +10,11 @@ from pathlib import Path
 import jinja2
 from openai.types.chat import ChatCompletionMessageParam
 
-from summarizer.errors import UsageError
+from summarizer.errors import PromptError
 from summarizer.extraction.models import MAX_FACTS, MAX_NAMES, MAX_SUMMARY_SENTENCES, MIN_FACTS
 from summarizer.inputs.documents import Document
 
 TEMPLATE_FILES = ("system.j2", "user.j2")
-
-
-class PromptError(UsageError):
-    """A prompt set that is missing, incomplete or fails to render."""
 
 
 @dataclass(frozen=True)

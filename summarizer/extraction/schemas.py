@@ -41,7 +41,7 @@ from pydantic import (
     model_validator,
 )
 
-from summarizer.errors import UsageError
+from summarizer.errors import SchemaError
 from summarizer.extraction.models import (
     MAX_STATEMENT_CHARS,
     Extraction,
@@ -70,10 +70,6 @@ JSON_TYPES: dict[str, type] = {
 }
 _IMPORT_SPEC = re.compile(r"^(?P<module>[\w./\\-]+?):(?P<name>[A-Za-z_]\w*)$")
 _INLINE_FIELD = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?:\s+(?P<type>\w+))?\s*(?::\s*(?P<doc>.*))?$")
-
-
-class SchemaError(UsageError, ValueError):
-    """A schema that cannot be used; the message names the schema and the problem."""
 
 
 @dataclass(frozen=True)

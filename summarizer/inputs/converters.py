@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from typing import Literal
 
-from summarizer.errors import SummarizerError
+from summarizer.errors import ConversionError
 
 PAGE_BREAK = "\n\n"
 # A PDF whose pages hold less text than this has no text layer worth the name: a scan.
@@ -21,10 +21,6 @@ MIN_PDF_TEXT_CHARS = 20
 WRAPPED_SHARE = 0.6
 
 PartKind = Literal["page", "paragraph"]
-
-
-class ConversionError(SummarizerError, ValueError):
-    """A file that cannot be turned into text; the message is the cause, for one line."""
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from summarizer.errors import SummarizerError
+from summarizer.errors import ConversionError, ReadError
 from summarizer.inputs.cleaning import strip_boilerplate
-from summarizer.inputs.converters import ConversionError, Converted, PartKind, docx_text, pdf_text
+from summarizer.inputs.converters import Converted, PartKind, docx_text, pdf_text
 
 STDIN = "-"
 NUL = b"\x00"
@@ -74,15 +74,6 @@ class Document:
     def body(self) -> str:
         """What the model reads: the text without obvious page furniture."""
         return strip_boilerplate(self.text)
-
-
-class ReadError(SummarizerError):
-    """An input that cannot become a document; the message names the source and the cause."""
-
-    def __init__(self, source: str, cause: str) -> None:
-        super().__init__(f"{source}: {cause}")
-        self.source = source
-        self.cause = cause
 
 
 def decode_text(raw: bytes, source: str, max_chars: int = MAX_CHARS) -> str:

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import httpx2
 
+from summarizer.errors import ReadError
 from summarizer.inputs.converters import pdf_text
 from summarizer.inputs.documents import (
     MAX_CHARS,
     Document,
-    ReadError,
     check_length,
     converted_document,
     decode_text,

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import openai
 
-from summarizer.errors import RunError
+from summarizer.errors import BatchApiError
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.retry import api_errors, describe_error, with_transport_retries
 from summarizer.settings import Settings
@@ -31,10 +31,6 @@ COMPLETION_WINDOW = "24h"
 # The metadata key of our submission token: how a batch is found again after a crash.
 SUBMISSION_KEY = "summarizer_submission"
 FINAL_STATES = frozenset({"completed", "expired", "failed", "cancelled"})
-
-
-class BatchApiError(RunError, RuntimeError):
-    """A Batch API call that failed for good; one line naming the endpoint."""
 
 
 @dataclass(frozen=True)

@@ -20,38 +20,17 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
-from summarizer.errors import RunError
+from summarizer.errors import BadResponseError, LLMError
 from summarizer.extraction.models import GROUNDING_ERROR, Usage
 from summarizer.llm.limits import RateLimiter, estimate_tokens
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.recording import is_replay_miss
-from summarizer.llm.retry import (
-    BadResponseError,
-    api_errors,
-    describe_error,
-    sdk_errors,
-    with_transport_retries,
-)
+from summarizer.llm.retry import api_errors, describe_error, sdk_errors, with_transport_retries
 from summarizer.llm.sdks import open_sdk, response_usage
 from summarizer.redaction import redact_text
 from summarizer.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class LLMError(RunError, RuntimeError):
-    """A model call that failed for good; the message is one line for the user. `usage`
-    counts the tokens its attempts spent, so a failed document's cost is not lost."""
-
-    def __init__(self, message: str, usage: Usage | None = None, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.usage = usage or Usage()
-        self.unreachable = unreachable  # no connection could be made, after every retry
-
-
-class Deferred(LLMError):
-    """A request left to the provider's Batch API: its document waits for the batch's
-    answer (summarizer.runs.provider_batch)."""
 
 
 class BatchRoute(Protocol):

@@ -22,17 +22,13 @@ from types import TracebackType
 
 import platformdirs
 
-from summarizer.errors import RunError
-from summarizer.llm.model_store import MODEL_NAME, ModelError, ensure_default_model
+from summarizer.errors import EngineError, ModelError
+from summarizer.llm.model_store import MODEL_NAME, ensure_default_model
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 _READY_TIMEOUT_S = 180.0
-
-
-class EngineError(RunError, RuntimeError):
-    """The embedded engine could not be started or stopped."""
 
 
 @dataclass(frozen=True)

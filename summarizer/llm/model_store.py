@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import platformdirs
 
-from summarizer.errors import RunError
+from summarizer.errors import ModelError
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILENAME = f"{MODEL_NAME}.gguf"
@@ -27,10 +27,6 @@ MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 PART_COUNT = 22
 _CHUNK = 8 * 1024 * 1024
-
-
-class ModelError(RunError, RuntimeError):
-    """The embedded model is missing, incomplete or not the file we expect."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from summarizer.errors import UsageError
+from summarizer.errors import MissingExtraError, SettingsError
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.redaction import redact_url
 from summarizer.settings import Settings, StructuredMode
@@ -82,14 +82,6 @@ NAMED_PROVIDERS: dict[str, NamedProvider] = {
 REPLAY_ROOT_URL = "http://127.0.0.1:9"
 
 
-class ConfigurationError(UsageError, ValueError):
-    """Settings that cannot work together; a usage error."""
-
-
-class MissingExtraError(ConfigurationError):
-    """The provider's SDK is not installed; the message names the extra that installs it."""
-
-
 @dataclass(frozen=True)
 class Endpoint:
     provider: ProviderKind
@@ -125,7 +117,7 @@ def select_endpoint(settings: Settings, environ: Mapping[str, str] | None = None
         return _named_endpoint(prefix, name, settings, env)
     if settings.base_url:
         if not settings.model:
-            raise ConfigurationError(
+            raise SettingsError(
                 "--model is required with --base-url: the name the server knows the model by"
             )
         return Endpoint(
@@ -161,7 +153,7 @@ def _named_endpoint(
     key = _own(settings.api_key, env, "OPENAI_API_KEY") or _first_set(env, named.key_variables)
     if not key and named.key_variables and not (server or settings.replay_cassette):
         variables = " or ".join(named.key_variables)
-        raise ConfigurationError(f"{prefix}/ needs an API key: set {variables} or pass --api-key")
+        raise SettingsError(f"{prefix}/ needs an API key: set {variables} or pass --api-key")
     return Endpoint(
         provider=cast(ProviderKind, prefix),
         base_url=server or _service_url(named, settings),

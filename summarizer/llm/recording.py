@@ -18,6 +18,7 @@ import vcr
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from summarizer.errors import CassetteError, ReplayMissError
 from summarizer.redaction import redact_url
 
 RecordMode = Literal["none", "once", "new_episodes", "all"]
@@ -38,14 +39,6 @@ _BATCH_API_PATH = re.compile(r"/v1/(batches|files)(/|$)")
 _MULTIPART_START = re.compile(r"--([0-9A-Za-z'()+_,./:=?-]{1,70})\r\n")
 # The embedded engine's health checks, polled while it loads: not part of a run.
 _ENGINE_PATHS = ("/health", "/props", "/slots")
-
-
-class CassetteError(RuntimeError):
-    """A cassette that cannot be used; the message names the file and the cause."""
-
-
-class ReplayMissError(CassetteError):
-    """A cassette to replay that does not exist."""
 
 
 def _json_or_raw(body: Any) -> Any:

@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import openai
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -25,6 +24,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from summarizer.errors import BadResponseError
 from summarizer.llm.recording import is_replay_miss
 from summarizer.settings import RetryPolicy
 
@@ -55,16 +55,6 @@ def api_errors() -> tuple[type[Exception], ...]:
     """Every SDK's base error: anything a model call's transport can raise."""
     sdks = [(sys.modules.get(name), base) for name, base in _BASE_ERRORS.items()]
     return tuple(getattr(sdk, base) for sdk, base in sdks if sdk is not None)
-
-
-class BadResponseError(openai.OpenAIError):
-    """A 200 answer that is not a chat completion: not an OpenAI-compatible endpoint (a
-    proxy's HTML page, a login form), not a model's invalid output. A JSON body cut short
-    is a transfer that broke: `transient`, retried like a dropped connection."""
-
-    def __init__(self, message: str, transient: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
 
 
 def is_transient(error: BaseException) -> bool:

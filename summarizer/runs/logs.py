@@ -24,9 +24,9 @@ from typing import Any, Literal, NamedTuple, TextIO
 
 from pydantic import ValidationError
 
-from summarizer.errors import RunError, UsageError
+from summarizer.errors import LogQueryError, NoSuchResult, StoreError
 from summarizer.extraction.models import DocumentResult, FailedDocument
-from summarizer.runs.store import Connected, Outcome, StoreError, store_error
+from summarizer.runs.store import Connected, Outcome, store_error
 
 Status = Literal["ok", "failed"]
 DEFAULT_LIMIT = 20
@@ -69,15 +69,6 @@ class _Record(NamedTuple):
 
 
 _COLUMNS = ", ".join(_Record._fields)
-
-
-class LogQueryError(UsageError, ValueError):
-    """A filter that cannot be applied (a rate outside 0-1, since after until): the message
-    says which, for a one-line usage error."""
-
-
-class NoSuchResult(RunError, LookupError):
-    """No stored result has this id or key (or a key prefix matches several)."""
 
 
 @dataclass(frozen=True)

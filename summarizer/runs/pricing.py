@@ -7,16 +7,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from summarizer.errors import UsageError
+from summarizer.errors import PriceError
 from summarizer.extraction.models import Usage
 
 logger = logging.getLogger(__name__)
 
 BUILTIN_PRICES = Path(__file__).with_name("prices.json")
-
-
-class PriceError(UsageError, ValueError):
-    """A price table that cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any, Literal, NoReturn
 
 from openai.types.chat import ChatCompletion
 
+from summarizer.errors import Deferred, LLMError
 from summarizer.extraction.models import Outcome, Usage
 from summarizer.inputs.documents import Document
 from summarizer.llm.batch_api import (
@@ -40,7 +41,7 @@ from summarizer.llm.batch_api import (
     request_line,
     split_files,
 )
-from summarizer.llm.client import BATCH_ROUTE, Deferred, LLMError
+from summarizer.llm.client import BATCH_ROUTE
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.sdks import response_usage
 from summarizer.pipeline import Summarizer

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from summarizer.errors import UsageError
+from summarizer.errors import RayUnavailable
 from summarizer.extraction.models import FailedDocument, Outcome
 from summarizer.inputs.documents import Document
 from summarizer.inputs.text import stem, stop_words
@@ -33,10 +33,6 @@ logger = logging.getLogger(__name__)
 # Actors a document may lose in a row before it fails: a document that kills every actor it
 # reaches (a crash in the engine) must not take the cluster down with it.
 MAX_LOST_ACTORS = 3
-
-
-class RayUnavailable(UsageError, RuntimeError):
-    """--ray without Ray installed, or a cluster that cannot be reached."""
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Protocol
 
-from summarizer.errors import UsageError
+from summarizer.errors import BatchApiUnavailable, PromptError, ReadError
 from summarizer.extraction.models import DocumentResult, FailedDocument
-from summarizer.extraction.prompting import PromptError
-from summarizer.inputs.documents import Document, ReadError, iter_documents
+from summarizer.inputs.documents import Document, iter_documents
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import Endpoint, select_endpoint
 from summarizer.pipeline import Outcome, Summarizer, read_failure
@@ -298,10 +297,6 @@ def check_batch_api(endpoint: Endpoint) -> None:
         raise BatchApiUnavailable(
             f"--batch-api speaks OpenAI's Batch API; {endpoint.provider} is not supported"
         )
-
-
-class BatchApiUnavailable(UsageError, ValueError):
-    """--batch-api with an endpoint that has no Batch API."""
 
 
 async def run(

@@ -19,7 +19,7 @@ from typing import Self
 
 import platformdirs
 
-from summarizer.errors import RunError
+from summarizer.errors import StoreError
 from summarizer.extraction.models import DocumentResult, FailedDocument
 
 # Imported from here by summarizer.runs.logs: one alias, defined in schemas.
@@ -189,10 +189,6 @@ class BatchRequestState:
     in_flight: bool = False
     failures: int = 0
     last_error: str | None = None
-
-
-class StoreError(RunError, RuntimeError):
-    """A store that cannot be used: the message names the file and the cause."""
 
 
 class Store(Connected):

@@ -15,15 +15,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from summarizer.errors import RunError
+from summarizer.errors import OutputError
 from summarizer.inputs.documents import Document
 
 PARTIAL_SUFFIX = ".partial"
 T = TypeVar("T")
-
-
-class OutputError(RunError, RuntimeError):
-    """An output that cannot be written; the message names the path and the cause."""
 
 
 def check_output(path: Path) -> None:

@@ -15,8 +15,9 @@ from typing import TextIO
 
 from jinja2 import Template
 
+from summarizer.errors import ReadError
 from summarizer.extraction.models import DocumentResult, Outcome
-from summarizer.inputs.documents import Document, ReadError
+from summarizer.inputs.documents import Document
 from summarizer.writers.html import html_template
 
 

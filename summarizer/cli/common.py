@@ -1,0 +1,138 @@
+"""What every command shares: settings from flags, the log, the writer, and errors as one
+line with an exit status."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import typer
+
+from summarizer.cli.app import EXIT_FAILED_DOCUMENTS, EXIT_USAGE
+from summarizer.errors import (
+    BatchApiError,
+    OutputError,
+    ReadError,
+    StoreError,
+    UsageError,
+)
+from summarizer.extraction.models import FailedDocument
+from summarizer.inputs.documents import Document, iter_documents
+from summarizer.pipeline import Outcome
+from summarizer.redaction import redact_argv
+from summarizer.runs.runner import (
+    Batch,
+    BatchTotals,
+)
+from summarizer.settings import (
+    Flags,
+    Settings,
+)
+from summarizer.writers import OutputFormat, Writer, open_writer
+from summarizer.writers.files import check_output, saving_texts
+from summarizer.writers.review_html import remember_texts
+
+
+def resolve_settings(flags: Flags) -> Settings:
+    try:
+        return Settings.from_cli(flags)
+    except UsageError as exc:
+        raise usage_error(str(exc)) from None
+
+
+def setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("summarizer: %(message)s"))
+    root = logging.getLogger("summarizer")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    # instructor logs each failed call as an error and counts one attempt where the transport
+    # retries made five: the tool reports failures itself. Its messages show with -v only.
+    helper = logging.getLogger("instructor")
+    helper.handlers[:] = [handler]
+    helper.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+    helper.propagate = False
+
+
+def usage_error(message: str) -> typer.Exit:
+    typer.echo(f"summarizer: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Settings, a prompt, a schema, examples or prices that cannot be used: one line,
+    exit status 2, before any model call."""
+    try:
+        yield
+    except UsageError as exc:
+        raise usage_error(str(exc)) from None
+
+
+@contextmanager
+def fatal_errors() -> Iterator[None]:
+    """A store, an output or a provider's Batch API that cannot be used ends the command
+    with one line, status 1: no traceback, and no half-written output
+    (summarizer.writers.files). Batches already submitted stay in the store: the same
+    command re-attaches to them."""
+    try:
+        yield
+    except (StoreError, OutputError, BatchApiError) as exc:
+        typer.echo(f"summarizer: error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS) from None
+
+
+def check_output_path(path: Path | None) -> None:
+    if path is not None:
+        with fatal_errors():
+            check_output(path)
+
+
+def read_inputs(
+    inputs: list[str], max_chars: int, save_text: Path | None
+) -> Iterable[Document | ReadError]:
+    documents = iter_documents(inputs, max_chars)
+    return saving_texts(documents, save_text) if save_text else documents
+
+
+def command_line() -> str:
+    """The command line as the store records it: keys masked."""
+    return " ".join(redact_argv(sys.argv))
+
+
+def report_failure(outcome: FailedDocument) -> None:
+    typer.echo(f"summarizer: error: {outcome.source}: {outcome.error}", err=True)
+
+
+def reporting(sink: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
+    """`sink`, after a failed document's one line on stderr."""
+
+    def reporting(outcome: Outcome) -> None:
+        if isinstance(outcome, FailedDocument):
+            report_failure(outcome)
+        sink(outcome)
+
+    return reporting
+
+
+async def run_job(job: Batch, documents: Iterable[Document | ReadError]) -> BatchTotals:
+    async with job.summarizer:
+        return await job.run(documents)
+
+
+def writing(
+    output_format: OutputFormat, stream: TextIO, documents: Iterable[Document | ReadError]
+) -> tuple[Writer, Iterable[Document | ReadError]]:
+    """The writer of `output_format`, and the documents; for the review page, each
+    document's text is kept on the way, to be highlighted."""
+    texts: dict[str, str] = {}
+    writer = open_writer(output_format, stream, texts)
+    if output_format == "html":
+        documents = remember_texts(documents, texts)
+    return writer, documents

@@ -1,0 +1,81 @@
+"""`summarizer digest`: several outlets on one story, side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import ExitStack
+from dataclasses import replace
+from typing import Annotated, Literal
+
+import typer
+
+from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
+from summarizer.cli.common import (
+    check_output_path,
+    command_line,
+    fatal_errors,
+    report_failure,
+    resolve_settings,
+    usage_errors,
+)
+from summarizer.cli.options import ConcurrencyOpt, MaxCharsOpt, OutputOpt, model_options
+from summarizer.inputs.documents import MAX_CHARS, iter_documents
+from summarizer.pipeline import Outcome
+from summarizer.runs.runner import (
+    open_batch,
+)
+from summarizer.settings import (
+    Flags,
+)
+from summarizer.writers import render_digest
+from summarizer.writers.files import output_stream
+
+DigestFormat = Literal["markdown", "json", "html"]
+
+
+def ignore_outcome(outcome: Outcome) -> None:
+    """The digest's sink: it reads its outcomes from its own run of the job."""
+
+
+@model_options
+def digest(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Articles: files, directories, globs, .jsonl or .csv.")
+    ],
+    output_format: Annotated[
+        DigestFormat | None,
+        typer.Option("--format", "-f", help="markdown (default on a terminal), json or html."),
+    ] = None,
+    output: OutputOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    extractive: Annotated[
+        bool,
+        typer.Option(
+            "--extractive", help="Summarize stories from their facts, without a model call."
+        ),
+    ] = False,
+    max_chars: MaxCharsOpt = MAX_CHARS,
+    *,
+    flags: Flags,
+) -> None:
+    """Across sources: stories, consensus, conflicts, single-source claims, attribution."""
+    # Imported here: nltk, scikit-learn and wordfreq take seconds to load, which every
+    # other command would pay at start.
+    from summarizer.digest.build import DigestBuilder, run_digest
+
+    settings = resolve_settings(replace(flags, concurrency=concurrency))
+    check_output_path(output)
+    with fatal_errors(), ExitStack() as stack:
+        # The job's summarizer: its settings give the engine a slot per request in flight.
+        with usage_errors():
+            job = stack.enter_context(open_batch(settings, ignore_outcome, command=command_line()))
+            builder = DigestBuilder(None if extractive else job.summarizer)
+        items = list(iter_documents(inputs, max_chars))
+        result = asyncio.run(run_digest(job, items, builder))
+    for failure in result.failed:
+        report_failure(failure)
+    with fatal_errors(), output_stream(output) as stream:
+        chosen = output_format or ("markdown" if stream.isatty() else "json")
+        stream.write(render_digest(result, chosen))
+    if result.failed:
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)

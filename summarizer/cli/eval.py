@@ -1,0 +1,123 @@
+"""`summarizer eval`: our summaries scored against references."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
+from summarizer.cli.common import (
+    check_output_path,
+    command_line,
+    fatal_errors,
+    resolve_settings,
+    run_job,
+    usage_error,
+    usage_errors,
+)
+from summarizer.cli.options import ConcurrencyOpt, model_options
+from summarizer.pipeline import Outcome
+from summarizer.runs.runner import (
+    open_batch,
+)
+from summarizer.settings import (
+    Flags,
+)
+from summarizer.writers.files import output_stream
+
+if TYPE_CHECKING:
+    from summarizer.eval.summaries import EvalSummary
+
+
+@model_options
+def eval_command(
+    dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, \\[systems].")],
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")
+    ] = None,
+    concurrency: ConcurrencyOpt = None,
+    *,
+    flags: Flags,
+) -> None:
+    """Score our summaries (ROUGE) against references and rank them among published systems."""
+    from summarizer.eval.summaries import EvalReport, load_dataset  # rouge-score loads nltk: slow
+
+    try:
+        items = load_dataset(dataset, limit)
+    except (OSError, ValueError) as exc:
+        raise usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
+    settings = resolve_settings(replace(flags, concurrency=concurrency))
+    outcomes: dict[str, Outcome] = {}
+    check_output_path(output)
+    with fatal_errors(), ExitStack() as stack:
+        with usage_errors():
+            keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
+            job = stack.enter_context(open_batch(settings, keep, command=command_line()))
+        totals = asyncio.run(run_job(job, [item.document() for item in items]))
+    run = job.summarizer
+    summary = EvalReport(
+        dataset=str(dataset),
+        model=run.endpoint.model,
+        prompt={
+            "name": run.prompt.name,
+            "hash": run.prompt.hash,
+            "schema": run.schema.name,
+            "schema_hash": run.schema.hash,
+        },
+        items=items,
+        outcomes=outcomes,
+    ).summary(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))
+    if output is not None:
+        with fatal_errors(), output_stream(output) as stream:
+            stream.write(json.dumps(summary.report, indent=2, ensure_ascii=False) + "\n")
+    Console().print(eval_table(summary))
+    for document_id, error in summary.failed:
+        typer.echo(f"summarizer: error: {document_id}: {error}", err=True)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def eval_table(summary: EvalSummary) -> Table:
+    from summarizer.eval.summaries import METRICS, OURS
+
+    table = Table(
+        "system",
+        "ROUGE-1",
+        "ROUGE-2",
+        "ROUGE-Lsum",
+        "words",
+        title=f"{summary.summarized} documents of {summary.dataset}",
+        caption=_rank_caption(summary),
+    )
+    for system in summary.systems:
+        style = "bold green" if system.name == OURS else None
+        cells = [f"{system.mean[m]:.2f}" for m in METRICS]
+        table.add_row(system.name, *cells, f"{system.words:.0f}", style=style)
+    return table
+
+
+def _rank_caption(summary: EvalSummary) -> str:
+    from summarizer.eval.summaries import METRICS, OURS
+
+    places = ", ".join(f"{m} {summary.rank[m]}" for m in METRICS)
+    model_time = (
+        f" ({summary.median_model_seconds:.1f} s in the model, as recorded)"
+        if summary.median_model_seconds is not None
+        else ""
+    )
+    return (
+        f"{OURS} ({summary.model}) ranks {places} of {summary.ranked_among}; "
+        f"{summary.facts_per_document} facts/doc, {summary.located_rate:.0%} located, "
+        f"{summary.support_rate:.0%} supported; median "
+        f"{summary.median_completion_tokens:.0f} completion tokens and "
+        f"{summary.median_seconds:.1f} s per document{model_time}"
+    )
