@@ -172,6 +172,7 @@ def batch(
         finally:
             writer.close()
     if not quiet:
-        typer.echo(f"summarizer: batch: {totals.describe()} · store {job.store.path}", err=True)
+        where = job.store.path if job.store is not None else "none"
+        typer.echo(f"summarizer: batch: {totals.describe()} · store {where}", err=True)
     if totals.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)

@@ -25,8 +25,8 @@ from summarizer.inputs.documents import Document, iter_documents
 from summarizer.pipeline import Outcome
 from summarizer.redaction import redact_argv
 from summarizer.runs.runner import (
-    Batch,
     BatchTotals,
+    Runner,
 )
 from summarizer.settings import (
     Flags,
@@ -121,9 +121,9 @@ def reporting(sink: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
     return reporting
 
 
-async def run_job(job: Batch, documents: Iterable[Document | ReadError]) -> BatchTotals:
-    async with job.summarizer:
-        return await job.run(documents)
+async def run_job(runner: Runner, documents: Iterable[Document | ReadError]) -> BatchTotals:
+    async with runner.summarizer:
+        return await runner.run(documents)
 
 
 def writing(

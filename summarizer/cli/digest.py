@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
 from dataclasses import replace
 from typing import Annotated, Literal
 
@@ -20,10 +19,6 @@ from summarizer.cli.common import (
 )
 from summarizer.cli.options import ConcurrencyOpt, MaxCharsOpt, OutputOpt, model_options
 from summarizer.inputs.documents import MAX_CHARS, iter_documents
-from summarizer.pipeline import Outcome
-from summarizer.runs.runner import (
-    open_batch,
-)
 from summarizer.settings import (
     Flags,
 )
@@ -31,10 +26,6 @@ from summarizer.writers import render_digest
 from summarizer.writers.files import output_stream
 
 DigestFormat = Literal["markdown", "json", "html"]
-
-
-def ignore_outcome(outcome: Outcome) -> None:
-    """The digest's sink: it reads its outcomes from its own run of the job."""
 
 
 @model_options
@@ -61,17 +52,14 @@ def digest(
     """Across sources: stories, consensus, conflicts, single-source claims, attribution."""
     # Imported here: nltk, scikit-learn and wordfreq take seconds to load, which every
     # other command would pay at start.
-    from summarizer.digest.build import DigestBuilder, run_digest
+    from summarizer.digest.build import make_digest
 
     settings = resolve_settings(replace(flags, concurrency=concurrency))
     check_output_path(output)
-    with fatal_errors(), ExitStack() as stack:
-        # The job's summarizer: its settings give the engine a slot per request in flight.
-        with usage_errors():
-            job = stack.enter_context(open_batch(settings, ignore_outcome, command=command_line()))
-            builder = DigestBuilder(None if extractive else job.summarizer)
-        items = list(iter_documents(inputs, max_chars))
-        result = asyncio.run(run_digest(job, items, builder))
+    items = list(iter_documents(inputs, max_chars))
+    with fatal_errors(), usage_errors():
+        digest = make_digest(settings, items, extractive=extractive, command=command_line())
+        result = asyncio.run(digest)
     for failure in result.failed:
         report_failure(failure)
     with fatal_errors(), output_stream(output) as stream:
