@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,35 +17,31 @@ from summarizer.cli.common import (
     check_output_path,
     command_line,
     fatal_errors,
-    resolve_settings,
     run_job,
     usage_error,
     usage_errors,
 )
-from summarizer.cli.options import ConcurrencyOpt, model_options
+from summarizer.cli.options import settings_options
 from summarizer.pipeline import Outcome
 from summarizer.runs.runner import (
     open_batch,
 )
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.settings import Settings
 from summarizer.writers.files import output_stream
 
 if TYPE_CHECKING:
     from summarizer.eval.summaries import EvalSummary
 
 
-@model_options
+@settings_options("eval")
 def eval_command(
     dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, \\[systems].")],
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")
     ] = None,
-    concurrency: ConcurrencyOpt = None,
     *,
-    flags: Flags,
+    settings: Settings,
 ) -> None:
     """Score our summaries (ROUGE) against references and rank them among published systems."""
     from summarizer.eval.summaries import EvalReport, load_dataset  # rouge-score loads nltk: slow
@@ -55,7 +50,6 @@ def eval_command(
         items = load_dataset(dataset, limit)
     except (OSError, ValueError) as exc:
         raise usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
-    settings = resolve_settings(replace(flags, concurrency=concurrency))
     outcomes: dict[str, Outcome] = {}
     check_output_path(output)
     with fatal_errors(), ExitStack() as stack:

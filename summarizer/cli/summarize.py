@@ -15,11 +15,10 @@ from summarizer.cli.common import (
     fatal_errors,
     read_inputs,
     report_failure,
-    resolve_settings,
     usage_errors,
     writing,
 )
-from summarizer.cli.options import MaxCharsOpt, OutputOpt, SaveTextOpt, model_options
+from summarizer.cli.options import MaxCharsOpt, OutputOpt, SaveTextOpt, settings_options
 from summarizer.errors import (
     ReadError,
 )
@@ -29,14 +28,12 @@ from summarizer.pipeline import Summarizer, summarize_all
 from summarizer.runs.runner import (
     window_store,
 )
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.settings import Settings
 from summarizer.writers import OutputFormat
 from summarizer.writers.files import output_stream
 
 
-@model_options
+@settings_options("summarize")
 def summarize(
     paths: Annotated[list[str], typer.Argument(help="Files to summarize; '-' reads stdin.")],
     output_format: Annotated[
@@ -52,10 +49,9 @@ def summarize(
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
     *,
-    flags: Flags,
+    settings: Settings,
 ) -> None:
     """Summarize articles and extract facts with located evidence quotes."""
-    settings = resolve_settings(flags)
     with usage_errors():
         summarizer = Summarizer(settings)
     check_output_path(output)
