@@ -6,7 +6,7 @@ environment variable, the config-file key, the commands that take it and the che
 value must pass. From that one table come the CLI options (summarizer.cli.options), the
 config-file keys, the environment variables, the checks every source gets, what
 `summarizer config` shows, and the configuration reference, `docs/configuration.md`
-(`python -m summarizer.settings --markdown > docs/configuration.md`). Where each value came
+(`python scripts/configuration_docs.py > docs/configuration.md`). Where each value came
 from is kept: built in < the config file < the environment < flags (or a caller's
 overrides). This module imports only errors and redaction: every other package imports it.
 """
@@ -14,7 +14,6 @@ overrides). This module imports only errors and redaction: every other package i
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
 import types
 from collections.abc import Callable, Mapping
@@ -57,9 +56,11 @@ class Setting:
 
     `help` is what --help and the reference show (rich markup: `\\[` is a bracket; `{default}`
     is replaced by the default). `given` is the type a flag or key gives where the field holds
-    another (--retries gives an int, the field a RetryPolicy), and `convert` turns the one into
-    the other. A bool setting's flag is a switch that sets `switch_to`. A `mask`ed setting is
-    shown masked by `summarizer config`, and its value never appears in an error.
+    another (--retries gives an int, the field a RetryPolicy); `convert` turns the one into
+    the other, and `revert` back, to show the default as a flag would give it. A bool
+    setting's flag is a switch that sets `switch_to`. A `mask`ed setting is shown masked by
+    `summarizer config`, and its value never appears in an error; `check` returns what a
+    value must be, or None when it is fine.
     """
 
     help: str
@@ -73,6 +74,7 @@ class Setting:
     mask: Callable[[str], str] | None = None
     given: Any = None
     convert: Callable[[Any], object] | None = None
+    revert: Callable[[Any], object] | None = None
     check: Callable[[Any], str | None] | None = None
     # The field's own, filled in from `Settings`.
     name: str = ""
@@ -93,8 +95,13 @@ class Setting:
         return get_args(self.value_type) if get_origin(self.value_type) is Literal else ()
 
     @property
+    def given_default(self) -> object:
+        """The default as a flag or key would give it."""
+        return self.revert(self.default) if self.revert else self.default
+
+    @property
     def cli_help(self) -> str:
-        return self.help.replace("{default}", str(self.default))
+        return self.help.replace("{default}", str(self.given_default))
 
     def checked(self, value: object, where: str) -> object:
         """`value` as a flag, variable or key gave it, checked and made the field's value;
@@ -168,6 +175,10 @@ def setting(default: T, help: str, **how: Any) -> T:
 
 def _retries(retries: int) -> RetryPolicy:
     return RetryPolicy(attempts=retries + 1)
+
+
+def _retries_of(policy: RetryPolicy) -> int:
+    return policy.attempts - 1
 
 
 def _http_url(url: str) -> str | None:
@@ -247,9 +258,9 @@ class Settings:
     )  # fmt: skip
     retry: RetryPolicy = setting(
         RetryPolicy(),
-        "Transport retries per request (429, 5xx, timeouts). \\[default: 4]",
+        "Transport retries per request (429, 5xx, timeouts). \\[default: {default}]",
         flag="--retries", key="retries", commands=MODEL_COMMANDS, minimum=0,
-        given=int, convert=_retries,
+        given=int, convert=_retries, revert=_retries_of,
     )  # fmt: skip
     validation_retries: int = setting(
         2, "Re-asks for an answer that does not validate against the schema (instructor)."
@@ -537,24 +548,26 @@ def _from_env(entry: Setting, environ: Mapping[str, str]) -> dict[str, object]:
 
 # ---- the configuration reference: docs/configuration.md ----------------------------------
 
-REFERENCE_COMMAND = "python -m summarizer.settings --markdown > docs/configuration.md"
+REFERENCE_COMMAND = "python scripts/configuration_docs.py > docs/configuration.md"
 
 
 def reference_markdown() -> str:
-    """The configuration reference, every setting from the table."""
+    """The configuration reference: every setting of the table, its sources and its help."""
     lines = [
         "# Configuration reference",
         "",
-        f"<!-- Generated from summarizer/settings.py: `{REFERENCE_COMMAND}` -->",
+        "Generated from the table in `summarizer/settings.py`; after a change there, run",
+        f"`{REFERENCE_COMMAND}`.",
         "",
-        "Every setting has a built-in default. A config file overrides it, an environment",
+        "Every setting has a built-in default. The config file overrides it, an environment",
         "variable overrides the file, and a flag overrides both. `summarizer config` prints",
         "the settings in effect and where each came from, keys masked.",
         "",
         f"The config file is TOML: the file `{CONFIG_ENV}` names, else `config.toml` in the",
-        "user config directory (`~/.config/summarizer/config.toml` on Linux). An unknown key",
-        "or a value of the wrong type or range stops every command with one line naming the",
-        "file and key (exit status 2); a flag or an environment variable is checked the same.",
+        "user config directory (`~/.config/summarizer/config.toml` on Linux). Its keys apply",
+        "to every command that takes the setting. An unknown key, or a value of the wrong type",
+        "or out of range, stops every command with one line naming the file and the key (exit",
+        "status 2); a flag and an environment variable are checked the same way.",
         "",
         "```toml",
         'model = "gpt-4o-mini"',
@@ -564,41 +577,30 @@ def reference_markdown() -> str:
         "",
         "| Setting | Flag | Environment | Config key | Type | Default |",
         "|---|---|---|---|---|---|",
-        *(_reference_row(s) for s in SETTINGS),
+        *(_reference_row(entry) for entry in SETTINGS),
         "",
         "## Settings",
         "",
     ]
     for entry in SETTINGS:
-        lines += _reference_section(entry)
+        lines += [f"### {entry.name}", "", entry.cli_help.replace("\\[", "["), ""]
+        lines += [_taken_by(entry), ""]
     return "\n".join(lines)
 
 
 def _reference_row(entry: Setting) -> str:
-    cells = [
-        f"[`{entry.name}`](#{entry.name})",
-        _code(entry.flag),
-        _code(entry.env),
-        _code(entry.key),
-        _type_words(entry),
-        _code(_default_words(entry)),
-    ]
-    return "| " + " | ".join(cells) + " |"
+    flag = _code(entry.flag)
+    if entry.is_switch and entry.flag and not entry.switch_to:
+        flag += " (sets `false`)"
+    cells = (f"[`{entry.name}`](#{entry.name})", flag, _code(entry.env), _code(entry.key))
+    default = _code(entry.given_default)
+    return "| " + " | ".join((*cells, _type_words(entry), default)) + " |"
 
 
-def _reference_section(entry: Setting) -> list[str]:
-    commands = ", ".join(f"`{c}`" for c in entry.commands) or "none: the library's only"
-    return [
-        f"### {entry.name}",
-        "",
-        entry.cli_help.replace("\\[", "["),
-        "",
-        f"- type: {_type_words(entry)}; default: {_code(_default_words(entry))}",
-        f"- flag: {_code(entry.flag)}; environment: {_code(entry.env)}; "
-        f"config key: {_code(entry.key)}",
-        f"- commands: {commands}",
-        "",
-    ]
+def _taken_by(entry: Setting) -> str:
+    if not entry.commands:
+        return "The library's only: no flag, variable or config key sets it."
+    return "Taken by " + ", ".join(f"`summarizer {c}`" for c in entry.commands) + "."
 
 
 def _type_words(entry: Setting) -> str:
@@ -611,19 +613,7 @@ def _type_words(entry: Setting) -> str:
     return word if entry.minimum is None else f"{word} ≥ {entry.minimum:g}"
 
 
-def _default_words(entry: Setting) -> str | None:
-    if entry.default is None:
-        return None
-    if entry.is_switch and entry.flag:
-        return f"{entry.default} ({entry.flag}: {entry.switch_to})".lower()
-    return str(entry.default).lower() if isinstance(entry.default, bool) else str(entry.default)
-
-
-def _code(text: str | None) -> str:
-    return f"`{text}`" if text else "—"
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["--markdown"]:
-        sys.exit(f"usage: {REFERENCE_COMMAND}")
-    sys.stdout.write(reference_markdown())
+def _code(value: object) -> str:
+    if value is None:
+        return "—"
+    return f"`{str(value).lower() if isinstance(value, bool) else value}`"
