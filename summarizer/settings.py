@@ -155,14 +155,8 @@ _ACCEPTED: dict[Any, tuple[type, ...]] = {float: (int, float), Path: (str, Path)
 _WANTED: dict[Any, str] = {float: "a int or float", Path: "a str"}
 
 
-def _boolean(text: str) -> bool:
-    words = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-    if text.lower() not in words:
-        raise ValueError(text)
-    return words[text.lower()]
-
-
-_PARSERS: dict[Any, Callable[[str], object]] = {bool: _boolean, int: int, float: float}
+# How an environment variable's text is read, by type (any other stays text).
+_PARSERS: dict[Any, Callable[[str], object]] = {int: int, float: float}
 
 
 T = TypeVar("T")
