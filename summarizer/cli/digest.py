@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Annotated, Literal
 
 import typer
@@ -14,21 +13,18 @@ from summarizer.cli.common import (
     command_line,
     fatal_errors,
     report_failure,
-    resolve_settings,
     usage_errors,
 )
-from summarizer.cli.options import ConcurrencyOpt, MaxCharsOpt, OutputOpt, model_options
+from summarizer.cli.options import MaxCharsOpt, OutputOpt, settings_options
 from summarizer.inputs.documents import MAX_CHARS, iter_documents
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.settings import Settings
 from summarizer.writers import render_digest
 from summarizer.writers.files import output_stream
 
 DigestFormat = Literal["markdown", "json", "html"]
 
 
-@model_options
+@settings_options("digest")
 def digest(
     inputs: Annotated[
         list[str], typer.Argument(help="Articles: files, directories, globs, .jsonl or .csv.")
@@ -38,7 +34,6 @@ def digest(
         typer.Option("--format", "-f", help="markdown (default on a terminal), json or html."),
     ] = None,
     output: OutputOpt = None,
-    concurrency: ConcurrencyOpt = None,
     extractive: Annotated[
         bool,
         typer.Option(
@@ -47,14 +42,13 @@ def digest(
     ] = False,
     max_chars: MaxCharsOpt = MAX_CHARS,
     *,
-    flags: Flags,
+    settings: Settings,
 ) -> None:
     """Across sources: stories, consensus, conflicts, single-source claims, attribution."""
     # Imported here: nltk, scikit-learn and wordfreq take seconds to load, which every
     # other command would pay at start.
     from summarizer.digest.build import make_digest
 
-    settings = resolve_settings(replace(flags, concurrency=concurrency))
     check_output_path(output)
     items = list(iter_documents(inputs, max_chars))
     with fatal_errors(), usage_errors():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,30 +16,26 @@ from summarizer.cli.common import (
     check_output_path,
     command_line,
     fatal_errors,
-    resolve_settings,
     usage_error,
     usage_errors,
 )
-from summarizer.cli.options import ConcurrencyOpt, model_options
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.cli.options import settings_options
+from summarizer.settings import Settings
 from summarizer.writers.files import output_stream
 
 if TYPE_CHECKING:
     from summarizer.eval.summaries import EvalSummary
 
 
-@model_options
+@settings_options("eval")
 def eval_command(
     dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, \\[systems].")],
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")
     ] = None,
-    concurrency: ConcurrencyOpt = None,
     *,
-    flags: Flags,
+    settings: Settings,
 ) -> None:
     """Score our summaries (ROUGE) against references and rank them among published systems."""
     # rouge-score loads nltk: slow, and only eval needs it.
@@ -50,7 +45,6 @@ def eval_command(
         items = load_dataset(dataset, limit)
     except (OSError, ValueError) as exc:
         raise usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
-    settings = resolve_settings(replace(flags, concurrency=concurrency))
     check_output_path(output)
     with fatal_errors(), usage_errors():
         summary = asyncio.run(evaluate(settings, str(dataset), items, command=command_line()))

@@ -14,22 +14,19 @@ from summarizer.cli.common import (
     fatal_errors,
     read_inputs,
     reporting,
-    resolve_settings,
     run_job,
     usage_errors,
     writing,
 )
-from summarizer.cli.options import MaxCharsOpt, OutputOpt, SaveTextOpt, model_options
+from summarizer.cli.options import MaxCharsOpt, OutputOpt, SaveTextOpt, settings_options
 from summarizer.inputs.documents import MAX_CHARS
 from summarizer.runs.runner import open_summarize
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.settings import Settings
 from summarizer.writers import OutputFormat
 from summarizer.writers.files import output_stream
 
 
-@model_options
+@settings_options("summarize")
 def summarize(
     paths: Annotated[list[str], typer.Argument(help="Files to summarize; '-' reads stdin.")],
     output_format: Annotated[
@@ -45,10 +42,9 @@ def summarize(
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
     *,
-    flags: Flags,
+    settings: Settings,
 ) -> None:
     """Summarize articles and extract facts with located evidence quotes."""
-    settings = resolve_settings(flags)
     check_output_path(output)
     with fatal_errors(), usage_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
