@@ -11,10 +11,15 @@ import typer
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.cli.batch import batch_api_options, rate_limiter, ray_options
 from summarizer.errors import SettingsError
 from summarizer.runs.provider_batch import POLL_S, Fallback
-from summarizer.runs.runner import ENGINE_BATCH_SLOTS, REMOTE_CONCURRENCY
+from summarizer.runs.runner import (
+    ENGINE_BATCH_SLOTS,
+    REMOTE_CONCURRENCY,
+    batch_api_options,
+    rate_limiter,
+    ray_options,
+)
 from summarizer.settings import (
     BY_NAME,
     FILE_KEYS,

@@ -22,10 +22,7 @@ from summarizer.cli.common import (
 )
 from summarizer.cli.options import MaxCharsOpt, SaveTextOpt, settings_options
 from summarizer.inputs.documents import MAX_CHARS
-from summarizer.llm.limits import RateLimiter
 from summarizer.runs.progress import open_progress
-from summarizer.runs.provider_batch import BatchApiOptions
-from summarizer.runs.ray_pool import RayOptions
 from summarizer.runs.runner import (
     open_batch,
 )
@@ -73,14 +70,7 @@ def batch(
         with usage_errors():
             job = stack.enter_context(
                 open_batch(
-                    settings,
-                    reporting(writer.write),
-                    prices=settings.prices_path,
-                    limiter=rate_limiter(settings),
-                    command=command_line(),
-                    progress=progress,
-                    batch_api=batch_api_options(settings),
-                    ray=ray_options(settings),
+                    settings, reporting(writer.write), command=command_line(), progress=progress
                 )
             )
         try:
@@ -92,22 +82,3 @@ def batch(
         typer.echo(f"summarizer: batch: {totals.describe()} · store {where}", err=True)
     if totals.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
-
-
-def rate_limiter(settings: Settings) -> RateLimiter | None:
-    if settings.rpm or settings.tpm:
-        return RateLimiter(settings.rpm, settings.tpm)
-    return None
-
-
-def batch_api_options(settings: Settings) -> BatchApiOptions | None:
-    if settings.batch_api:
-        return BatchApiOptions(settings.batch_fallback, settings.batch_poll_s)
-    return None
-
-
-def ray_options(settings: Settings) -> RayOptions | None:
-    """--ray-address alone implies --ray."""
-    if settings.ray or settings.ray_address:
-        return RayOptions(settings.ray_address, settings.ray_actors)
-    return None

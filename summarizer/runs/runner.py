@@ -285,8 +285,10 @@ def open_batch(
     price table (free on the embedded engine), outcomes handed to `sink` as they are done;
     with `batch_api`, the requests go through the provider's Batch API; with `ray`,
     documents are summarized by a Ray cluster's actors (this process still the store's only
-    writer). Enter the runner's summarizer (`async with runner.summarizer`) around
-    `runner.run`.
+    writer). Each of `prices`, `limiter`, `batch_api` and `ray`, when not given, comes from
+    the settings (prices_path; rpm and tpm; batch_api, batch_fallback and batch_poll_s; ray,
+    ray_address and ray_actors). Enter the runner's summarizer (`async with
+    runner.summarizer`) around `runner.run`.
 
     >>> import asyncio
     >>> from pathlib import Path
@@ -305,6 +307,10 @@ def open_batch(
     """
     settings, in_flight = concurrency_for(settings, settings.concurrency)
     endpoint = select_endpoint(settings)
+    batch_api = batch_api or batch_api_options(settings)
+    ray = ray or ray_options(settings)
+    limiter = limiter or rate_limiter(settings)
+    prices = prices or settings.prices_path
     if batch_api is not None:
         check_batch_api(endpoint)
         if ray is not None:
@@ -340,6 +346,26 @@ def open_summarize(settings: Settings, sink: Sink) -> Iterator[Runner]:
         summarizer = Summarizer(settings, window_cache=windows)
         prices = load_prices(None, free=summarizer.endpoint.provider == "local")
         yield Runner(summarizer, Local(summarizer, 1), None, prices, sink, command="summarize")
+
+
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    """--rpm and --tpm: a client-side limit on requests and tokens a minute."""
+    if settings.rpm or settings.tpm:
+        return RateLimiter(settings.rpm, settings.tpm)
+    return None
+
+
+def batch_api_options(settings: Settings) -> BatchApiOptions | None:
+    if settings.batch_api:
+        return BatchApiOptions(settings.batch_fallback, settings.batch_poll_s)
+    return None
+
+
+def ray_options(settings: Settings) -> RayOptions | None:
+    """--ray-address alone implies --ray."""
+    if settings.ray or settings.ray_address:
+        return RayOptions(settings.ray_address, settings.ray_actors)
+    return None
 
 
 def check_batch_api(endpoint: Endpoint) -> None:
