@@ -179,6 +179,15 @@ def _http_url(url: str) -> str | None:
     return None if url.startswith(("http://", "https://")) else "an http:// or https:// URL"
 
 
+def _positive(value: float) -> str | None:
+    """A duration: 0 would make every request time out at once, a negative one is no time."""
+    return None if value > 0 else "more than 0"
+
+
+def _temperature(value: float) -> str | None:
+    return None if 0 <= value <= 2 else "between 0 and 2"
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the library runs with; the one declaration of every setting (see `Setting`)."""
@@ -241,14 +250,14 @@ class Settings:
     # ---- generation
     temperature: float = setting(
         0.0,
-        "Sampling temperature. \\[default: 0]",
-        flag="--temperature", key="temperature", commands=MODEL_COMMANDS,
+        "Sampling temperature, 0 to 2. \\[default: 0]",
+        flag="--temperature", key="temperature", commands=MODEL_COMMANDS, check=_temperature,
     )  # fmt: skip
     max_output_tokens: int = setting(1536, "Tokens the model may write in one answer.")
     request_timeout_s: float = setting(
         600.0,
         "Seconds per request. \\[default: 600]",
-        flag="--timeout", key="timeout", commands=MODEL_COMMANDS,
+        flag="--timeout", key="timeout", commands=MODEL_COMMANDS, check=_positive,
     )  # fmt: skip
     retry: RetryPolicy = setting(
         RetryPolicy(),
