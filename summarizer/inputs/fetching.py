@@ -1,8 +1,9 @@
 """Web pages as documents: fetched with httpx (the openai SDK's own, httpx2, which cassettes
 record), reduced to their article text with trafilatura, the URL and the time of fetching kept.
 
-Bounded: a timeout, at most MAX_REDIRECTS redirects, at most max_bytes read, and only content
-that is a page, text or a PDF. Everything else is a ReadError naming the URL and the cause.
+Bounded: a timeout on each read, a deadline on the whole fetch, at most MAX_REDIRECTS
+redirects, at most max_bytes read, and only content that is a page, text or a PDF. Everything
+else is a ReadError naming the URL and the cause.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from __future__ import annotations
 import datetime
 import email.utils
 import re
+import socket
+import threading
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
@@ -29,6 +34,9 @@ from summarizer.inputs.documents import (
 
 USER_AGENT = "summarizer/0.1 (article summarizer; +https://pypi.org/project/summarizer/)"
 TIMEOUT_S = 30.0
+# The whole fetch, redirects and body included: the timeout bounds each read, and a server
+# sending a byte a second never trips it. A 10 MB PDF at 100 kB/s takes 100 s.
+FETCH_DEADLINE_S = 120.0
 MAX_REDIRECTS = 5
 # A news page, images aside, is well under a megabyte; a PDF report can be several.
 MAX_BYTES = 10_000_000
@@ -47,14 +55,82 @@ class Fetched:
 
 
 def fetch_document(
-    url: str, max_chars: int = MAX_CHARS, max_bytes: int = MAX_BYTES, timeout_s: float = TIMEOUT_S
+    url: str,
+    max_chars: int = MAX_CHARS,
+    max_bytes: int = MAX_BYTES,
+    timeout_s: float = TIMEOUT_S,
+    deadline_s: float | None = None,
 ) -> Document:
-    fetched = _fetch(url, max_bytes, timeout_s)
+    """The page at `url` as a document; `deadline_s` (FETCH_DEADLINE_S unless given) bounds
+    the whole fetch."""
+    deadline = FETCH_DEADLINE_S if deadline_s is None else deadline_s
+    fetched = _fetch(url, max_bytes, timeout_s, deadline)
     document = _document(url, fetched, max_chars)
     return replace(document, url=fetched.url, fetched_at=fetched.at)
 
 
-def _fetch(url: str, max_bytes: int, timeout_s: float) -> Fetched:
+class Deadline:
+    """A whole fetch within `seconds`. httpx has no such timeout, so the sockets the fetch
+    opens are noted as they connect (the `trace` extension) and shut down when the time is
+    up: that ends a read waiting on one, whatever stage the fetch is at."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.passed = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpx's trace callback: each connection's socket, plain and then TLS."""
+        if not event.endswith(("connect_tcp.complete", "start_tls.complete")):
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        with self._lock:
+            self._sockets.append(sock)
+            if self.passed:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _fetch(url: str, max_bytes: int, timeout_s: float, deadline_s: float) -> Fetched:
+    with Deadline(deadline_s) as deadline:
+        try:
+            fetched = _fetch_within(url, max_bytes, timeout_s, deadline)
+        except ReadError:
+            if not deadline.passed:
+                raise
+        else:
+            # A body without a length ends where the connection does: cut short is not whole.
+            if not deadline.passed:
+                return fetched
+    raise ReadError(url, f"not fetched whole within {deadline_s:g} s (the deadline of a fetch)")
+
+
+def _fetch_within(url: str, max_bytes: int, timeout_s: float, deadline: Deadline) -> Fetched:
     try:
         with (
             httpx2.Client(
@@ -63,7 +139,7 @@ def _fetch(url: str, max_bytes: int, timeout_s: float) -> Fetched:
                 timeout=timeout_s,
                 headers={"User-Agent": USER_AGENT},
             ) as client,
-            client.stream("GET", url) as response,
+            client.stream("GET", url, extensions={"trace": deadline.trace}) as response,
         ):
             if response.status_code >= 400:
                 raise ReadError(url, f"HTTP {response.status_code} {response.reason_phrase}")
