@@ -1,10 +1,12 @@
 """Web pages that would hold a batch up or be read wrong: a server that sends a byte at a
 time (within every read timeout, never done) is cut off at the fetch's deadline, whatever
-stage it drips at; a page's charset is taken from its BOM, its headers or its <meta>."""
+stage it drips at; a page's charset is taken from its BOM, its headers or its <meta>, a web
+page's and an HTML file's alike, and what is still not decoded is said."""
 
 from __future__ import annotations
 
 import json
+import logging
 import socketserver
 import threading
 import time
@@ -18,6 +20,7 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.errors import ReadError
 from summarizer.inputs import fetching
+from summarizer.inputs.documents import read_path
 from summarizer.inputs.fetching import fetch_document
 
 from .conftest import ARTICLES, fully_grounded_example, recorded_completion
@@ -46,6 +49,8 @@ DRIPS = {
 }
 # Slow but finite: the same page in ten parts.
 FINITE = "/finite"
+# Pages sent at once: path -> (content type, body); filled in by the charset tests below.
+PAGES: dict[str, tuple[str, bytes]] = {}
 
 
 class _Drip(socketserver.BaseRequestHandler):
@@ -53,6 +58,10 @@ class _Drip(socketserver.BaseRequestHandler):
         request = self.request.recv(65536).decode("latin-1")
         path = request.split(" ", 2)[1] if " " in request else "/"
         at_once, dripped = DRIPS.get(path, (b"HTTP/1.1 404 Not Found\r\n\r\n", b""))
+        if path in PAGES:
+            content_type, body = PAGES[path]
+            head = f"HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n"
+            at_once = f"{head}content-length: {len(body)}\r\n\r\n".encode() + body
         step = 1
         if path == FINITE:
             at_once, dripped = DRIPS["/body"]
@@ -146,3 +155,115 @@ def test_a_batch_is_not_held_up_by_a_page_that_never_ends(
     for path in ("/headers", "/body"):
         failed = records[dripping + path]
         assert failed["status"] == "failed" and "not fetched whole within 1 s" in failed["error"]
+
+
+# ---- charsets ----------------------------------------------------------------------------
+
+FRENCH = "Le café de la place, où l’on boit un thé très chaud à midi, ferme en août. "
+TEXT = FRENCH * 4
+
+
+def _page(head: str, encoding: str, text: str = TEXT) -> bytes:
+    html = f"<html><head>{head}<title>Le café</title></head><body><article><p>{text}</p>"
+    return (html + "</article></body></html>").encode(encoding)
+
+
+LATIN_1 = TEXT.replace("’", "'")  # ISO-8859-1 has no curly apostrophe
+META = '<meta charset="iso-8859-1">'
+HTTP_EQUIV = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+# name -> (content type, body, the text it holds): each read with no character lost.
+DECLARED: dict[str, tuple[str, bytes, str]] = {
+    "meta charset": ("text/html", _page(META, "latin-1", LATIN_1), LATIN_1),
+    "meta http-equiv": ("text/html", _page(HTTP_EQUIV, "cp1252"), TEXT),
+    "XHTML meta": ("application/xhtml+xml", _page(META, "latin-1", LATIN_1), LATIN_1),
+    "header": ("text/html; charset=ISO-8859-1", _page("", "latin-1", LATIN_1), LATIN_1),
+    "header over meta": (
+        "text/html; charset=cp1252",
+        _page(META.replace("iso-8859-1", "utf-8"), "cp1252"),
+        TEXT,
+    ),
+    "UTF-8 BOM": ("text/html", b"\xef\xbb\xbf" + _page("", "utf-8"), TEXT),
+    "UTF-16 BOM": ("text/html", _page("", "utf-16"), TEXT),
+    "UTF-8 under a stale meta": ("text/html", _page(META, "utf-8"), TEXT),
+    "UTF-8 undeclared": ("text/html", _page("", "utf-8"), TEXT),
+}
+
+
+class Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def warnings() -> Iterator[Warnings]:
+    """The charset warnings, caught on their own logger: the CLI's log setup stops them
+    reaching the root logger (and caplog) once a CLI test has run in this process."""
+    handler = Warnings()
+    log = logging.getLogger("summarizer.inputs.charsets")
+    log.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        log.removeHandler(handler)
+
+
+def read_as(how: str, name: str, content_type: str, body: bytes, base: str, folder: Path) -> str:
+    """The article text of `body`, fetched as a web page or read as a local HTML file."""
+    if how == "web":
+        path = "/" + name.replace(" ", "-")
+        PAGES[path] = (content_type, body)
+        return fetch_document(base + path).text
+    file = folder / f"{name.replace(' ', '-')}.html"
+    file.write_bytes(body)
+    return read_path(str(file)).text
+
+
+@pytest.mark.parametrize("how", ["web", "file"])
+@pytest.mark.parametrize("name", sorted(DECLARED))
+def test_a_page_is_read_in_the_charset_it_declares(
+    how: str, name: str, dripping: str, tmp_path: Path, warnings: Warnings
+) -> None:
+    content_type, body, text = DECLARED[name]
+    if how == "file" and name.startswith("header"):
+        pytest.skip("a file has no HTTP header")
+    read = read_as(how, name, content_type, body, dripping, tmp_path)
+    assert read.strip() == text.strip()
+    assert warnings.messages == []
+
+
+@pytest.mark.parametrize("how", ["web", "file"])
+def test_what_cannot_be_decoded_is_said(
+    how: str, dripping: str, tmp_path: Path, warnings: Warnings
+) -> None:
+    """A page that says UTF-8 and is not: its characters replaced, and a warning that says
+    how many."""
+    body = _page('<meta charset="utf-8">', "latin-1", LATIN_1)
+    read = read_as(how, "lying", "text/html", body, dripping, tmp_path)
+    assert "\ufffd" in read
+    assert len(warnings.messages) == 1
+    assert warnings.messages[0].endswith("characters not valid utf-8, replaced with \ufffd")
+    assert "lying" in warnings.messages[0]  # the URL or the file
+
+
+@pytest.mark.parametrize("how", ["web", "file"])
+def test_a_charset_guessed_is_said(
+    how: str, dripping: str, tmp_path: Path, warnings: Warnings
+) -> None:
+    body = _page("", "latin-1", LATIN_1)
+    read = read_as(how, "undeclared", "text/html", body, dripping, tmp_path)
+    assert "\ufffd" not in read and "caf" in read
+    assert (
+        len(warnings.messages) == 1 and "no charset declared and not UTF-8" in warnings.messages[0]
+    )
+
+
+def test_a_text_page_in_a_declared_charset_says_what_it_replaced(
+    dripping: str, warnings: Warnings
+) -> None:
+    PAGES["/ascii.txt"] = ("text/plain; charset=us-ascii", LATIN_1.encode("latin-1"))
+    assert "\ufffd" in fetch_document(dripping + "/ascii.txt").text
+    assert len(warnings.messages) == 1 and "not valid us-ascii" in warnings.messages[0]

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from summarizer.errors import ReadError
+from summarizer.inputs.charsets import decode_declared, decode_html
 from summarizer.inputs.converters import pdf_text
 from summarizer.inputs.documents import (
     MAX_CHARS,
@@ -172,12 +173,12 @@ def _document(url: str, fetched: Fetched, max_chars: int) -> Document:
     if fetched.content_type in _PDF:
         return converted_document(pdf_text, fetched.body, url, doc_id, max_chars)
     if fetched.content_type in _HTML:
-        html = fetched.body.decode(fetched.charset or "utf-8", errors="replace")
+        html = decode_html(fetched.body, url, fetched.charset)
         document = html_document(html, url, doc_id)
         check_length(url, document.text, max_chars)
         return document
     if fetched.charset and fetched.charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        text = fetched.body.decode(fetched.charset, errors="replace")
+        text = decode_declared(fetched.body, url, fetched.charset)
         check_length(url, text, max_chars)
         return Document(id=doc_id, source=url, text=text)
     return Document(id=doc_id, source=url, text=decode_text(fetched.body, url, max_chars))
