@@ -28,6 +28,7 @@ from summarizer.errors import ConversionError, ReadError
 from summarizer.inputs.charsets import decode_html
 from summarizer.inputs.cleaning import strip_boilerplate
 from summarizer.inputs.converters import Converted, PartKind, docx_text, pdf_text
+from summarizer.redaction import redact_text, redact_url
 
 STDIN = "-"
 NUL = b"\x00"
@@ -143,7 +144,7 @@ def html_document(html: str, source: str, doc_id: str) -> Document:
         source=source,
         text=text,
         title=fields.get("title") or None,
-        url=fields.get("url") or None,
+        url=_without_credentials(fields.get("url")),
         date=fields.get("date") or None,
     )
 
@@ -261,7 +262,7 @@ def _read_url_list(path: str, max_chars: int) -> Iterator[Document | ReadError]:
         if is_url(url):
             yield from _read_url(url, max_chars)
         else:
-            yield ReadError(f"{path}:{number}", f"not an http(s) URL: {url[:80]!r}")
+            yield ReadError(f"{path}:{number}", f"not an http(s) URL: {redact_text(url)[:80]!r}")
 
 
 def _read_directory(folder: Path, max_chars: int) -> Iterator[Document | ReadError]:
@@ -362,10 +363,15 @@ def _row_document(source: str, row: dict[str, Any] | str, max_chars: int) -> Doc
         source=source,
         text=text,
         title=_optional(row.get("title")),
-        url=_optional(row.get("url")),
+        url=_without_credentials(_optional(row.get("url"))),
         date=_optional(row.get("date")),
     )
 
 
 def _optional(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def _without_credentials(url: str | None) -> str | None:
+    """A URL a document carries, never with the user and password it may have been given."""
+    return redact_url(url) if url else None

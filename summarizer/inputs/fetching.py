@@ -4,6 +4,9 @@ record), reduced to their article text with trafilatura, the URL and the time of
 Bounded: a timeout on each read, a deadline on the whole fetch, at most MAX_REDIRECTS
 redirects, at most max_bytes read, and only content that is a page, text or a PDF. Everything
 else is a ReadError naming the URL and the cause.
+
+A URL's user and password (`http://reader:PW@host/page`) are used for the fetch alone: the
+document and every error name the URL without them.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from summarizer.inputs.documents import (
     decode_text,
     html_document,
 )
+from summarizer.redaction import redact_text, redact_url
 
 USER_AGENT = "summarizer/0.1 (article summarizer; +https://pypi.org/project/summarizer/)"
 TIMEOUT_S = 30.0
@@ -66,8 +70,8 @@ def fetch_document(
     the whole fetch."""
     deadline = FETCH_DEADLINE_S if deadline_s is None else deadline_s
     fetched = _fetch(url, max_bytes, timeout_s, deadline)
-    document = _document(url, fetched, max_chars)
-    return replace(document, url=fetched.url, fetched_at=fetched.at)
+    document = _document(redact_url(url), fetched, max_chars)
+    return replace(document, url=redact_url(fetched.url), fetched_at=fetched.at)
 
 
 class Deadline:
@@ -121,17 +125,19 @@ def _fetch(url: str, max_bytes: int, timeout_s: float, deadline_s: float) -> Fet
     with Deadline(deadline_s) as deadline:
         try:
             fetched = _fetch_within(url, max_bytes, timeout_s, deadline)
-        except ReadError:
+        except ReadError as error:
             if not deadline.passed:
-                raise
+                raise ReadError(redact_url(url), redact_text(error.cause)) from None
         else:
             # A body without a length ends where the connection does: cut short is not whole.
             if not deadline.passed:
                 return fetched
-    raise ReadError(url, f"not fetched whole within {deadline_s:g} s (the deadline of a fetch)")
+    cause = f"not fetched whole within {deadline_s:g} s (the deadline of a fetch)"
+    raise ReadError(redact_url(url), cause)
 
 
 def _fetch_within(url: str, max_bytes: int, timeout_s: float, deadline: Deadline) -> Fetched:
+    """The fetch, with the URL's credentials; _fetch takes them out of its errors."""
     try:
         with (
             httpx2.Client(
@@ -160,6 +166,8 @@ def _fetch_within(url: str, max_bytes: int, timeout_s: float, deadline: Deadline
             return Fetched(
                 str(response.url), content_type, response.charset_encoding, bytes(body), at
             )
+    except httpx2.InvalidURL as exc:  # not an HTTPError: it would end the run with a traceback
+        raise ReadError(url, f"not a valid URL ({exc})") from None
     except httpx2.TooManyRedirects:
         raise ReadError(url, f"more than {MAX_REDIRECTS} redirects") from None
     except httpx2.TimeoutException:
@@ -193,7 +201,9 @@ def _when(date_header: str | None) -> str:
 
 
 def url_id(url: str) -> str:
-    """A readable id: host and path, non-word characters folded ('example.com/news/a-b')."""
+    """A readable id: host and path, non-word characters folded ('example.com/news/a-b');
+    never the user or password."""
     parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
     path = parts.path.strip("/")
-    return re.sub(r"[^\w./-]+", "-", f"{parts.netloc}/{path}" if path else parts.netloc)
+    return re.sub(r"[^\w./-]+", "-", f"{host}/{path}" if path else host)
