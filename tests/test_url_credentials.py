@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -197,7 +199,12 @@ def assert_nothing_written_holds_a_secret(folder: Path) -> None:
     ],
 )
 def test_no_writer_shows_the_credentials(
-    command: str, output_format: str, site: str, model: FaultServer, tmp_path: Path
+    command: str,
+    output_format: str,
+    site: str,
+    model: FaultServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     written = tmp_path / "written"
     written.mkdir()
@@ -206,6 +213,7 @@ def test_no_writer_shows_the_credentials(
     args = [command, site + STORY, site + "/missing", "-f", output_format, "-o", str(out)]
     args += ["--save-text", str(written / "texts"), "--store", str(store)]
     args += ["--base-url", model.url, "--model", "m", "--grounding-reasks", "0"]
+    monkeypatch.setattr(sys, "argv", ["summarizer", *args])  # the command line a run stores
     status, _ = invoke(args)
     assert status == 1  # the missing page failed, alone
     assert shown(site) in out.read_text()
@@ -221,6 +229,9 @@ def test_no_writer_shows_the_credentials(
             assert status == 0 and shown(site) in one
         status, _ = invoke(["runs", "--store", str(store)])
         assert status == 0
+        with closing(sqlite3.connect(store)) as db:
+            (command_line,) = db.execute("SELECT command FROM runs").fetchone()
+        assert shown(site) + STORY in command_line
     assert_nothing_written_holds_a_secret(written)
 
 
