@@ -266,4 +266,18 @@ def test_a_text_page_in_a_declared_charset_says_what_it_replaced(
 ) -> None:
     PAGES["/ascii.txt"] = ("text/plain; charset=us-ascii", LATIN_1.encode("latin-1"))
     assert "\ufffd" in fetch_document(dripping + "/ascii.txt").text
-    assert len(warnings.messages) == 1 and "not valid us-ascii" in warnings.messages[0]
+    assert len(warnings.messages) == 1 and "not valid ascii" in warnings.messages[0]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/html"])
+def test_an_unknown_charset_is_ignored_not_a_crash(
+    content_type: str, dripping: str, warnings: Warnings
+) -> None:
+    """A charset Python does not know ended the run with a LookupError."""
+    body = _page("", "utf-8") if content_type == "text/html" else TEXT.encode()
+    path = f"/bogus-{content_type.replace('/', '-')}"
+    PAGES[path] = (f"{content_type}; charset=x-no-such-charset", body)
+    assert fetch_document(dripping + path).text.strip() == TEXT.strip()
+    assert warnings.messages == [
+        f"{dripping}{path}: unknown charset 'x-no-such-charset' declared, ignored"
+    ]

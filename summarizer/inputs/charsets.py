@@ -10,6 +10,7 @@ UTF-8 under a stale `<meta charset="iso-8859-1">`, a server whose default charse
 
 from __future__ import annotations
 
+import codecs
 import logging
 
 import charset_normalizer
@@ -35,6 +36,18 @@ def decode_html(raw: bytes, source: str, header_charset: str | None = None) -> s
         )
     warn_replaced(text, source, encoding)
     return text
+
+
+def known_charset(charset: str | None, source: str) -> str | None:
+    """The codec a server's charset names ('utf-8', 'iso8859-1'); None for none, or for one
+    Python does not know (said: the text is then read as if none was declared)."""
+    if not charset:
+        return None
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        logger.warning("%s: unknown charset %r declared, ignored", source, charset)
+        return None
 
 
 def decode_declared(raw: bytes, source: str, charset: str) -> str:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from summarizer.errors import ReadError
-from summarizer.inputs.charsets import decode_declared, decode_html
+from summarizer.inputs.charsets import decode_declared, decode_html, known_charset
 from summarizer.inputs.converters import pdf_text
 from summarizer.inputs.documents import (
     MAX_CHARS,
@@ -80,7 +80,6 @@ class Deadline:
     up: that ends a read waiting on one, whatever stage the fetch is at."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.passed = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -180,13 +179,14 @@ def _document(url: str, fetched: Fetched, max_chars: int) -> Document:
     doc_id = url_id(fetched.url)
     if fetched.content_type in _PDF:
         return converted_document(pdf_text, fetched.body, url, doc_id, max_chars)
+    charset = known_charset(fetched.charset, url)
     if fetched.content_type in _HTML:
-        html = decode_html(fetched.body, url, fetched.charset)
+        html = decode_html(fetched.body, url, charset)
         document = html_document(html, url, doc_id)
         check_length(url, document.text, max_chars)
         return document
-    if fetched.charset and fetched.charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        text = decode_declared(fetched.body, url, fetched.charset)
+    if charset is not None and charset != "utf-8":
+        text = decode_declared(fetched.body, url, charset)
         check_length(url, text, max_chars)
         return Document(id=doc_id, source=url, text=text)
     return Document(id=doc_id, source=url, text=decode_text(fetched.body, url, max_chars))
