@@ -23,6 +23,7 @@ Exception
 │   │   ├── NoSuchResult           `logs --show` found no such result
 │   │   └── OutputError            an output that cannot be written
 │   ├── ReadError                  one input that cannot become a document
+│   ├── RequestLimitError          one document whose plan needs too many requests
 │   └── ConversionError            one PDF or Word file that cannot become text
 ├── openai.OpenAIError
 │   └── BadResponseError           a 200 answer that is not a completion (stays in summarizer.llm)
@@ -32,9 +33,10 @@ Exception
 └── AwaitingBatch                  inside summarizer.llm only: becomes a Pending value
 ```
 
-`ReadError` and `ConversionError` never end a run: the input is reported as a failed
-document in its place and the others go on. Usage errors keep ValueError (and run errors
-RuntimeError) as a second base, so that code catching either still works.
+`ReadError`, `ConversionError` and `RequestLimitError` never end a run: the input is
+reported as a failed document in its place and the others go on. Usage errors keep
+ValueError (and run errors RuntimeError) as a second base, so that code catching either
+still works.
 `BadResponseError` must stay an openai.OpenAIError for the transport retries.
 `CassetteError` is the test harness's own; the pipeline turns it into the run's startup
 error, which reaches each document as an LLMError.
@@ -80,6 +82,11 @@ class ReadError(SummarizerError):
         super().__init__(f"{source}: {cause}")
         self.source = source
         self.cause = cause
+
+
+class RequestLimitError(SummarizerError):
+    """A document whose plan (its windows, the summary of the whole) needs more requests than
+    one document may make; refused before any call, the message gives the figures."""
 
 
 class ConversionError(SummarizerError, ValueError):

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.errors import ConversionError, ReadError
+from summarizer.inputs.charsets import decode_html
 from summarizer.inputs.cleaning import strip_boilerplate
 from summarizer.inputs.converters import Converted, PartKind, docx_text, pdf_text
+from summarizer.redaction import redact_text, redact_url
 
 STDIN = "-"
 NUL = b"\x00"
@@ -78,12 +80,9 @@ class Document:
 
 def decode_text(raw: bytes, source: str, max_chars: int = MAX_CHARS) -> str:
     """UTF-8 text as it is (no newline translation), so offsets are offsets into the file."""
-    if len(raw) > 4 * max_chars:  # more characters than the limit, whatever the encoding
-        raise _too_long(source, f"{len(raw):,} bytes", max_chars)
-    if not raw.strip():
-        raise ReadError(source, "file is empty" if not raw else "file holds only whitespace")
+    check_raw(raw, source, max_chars)
     if NUL in raw:
-        raise ReadError(source, f"binary file (NUL byte at offset {raw.index(NUL)})")
+        raise _binary(source, raw.index(NUL))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -93,6 +92,29 @@ def decode_text(raw: bytes, source: str, max_chars: int = MAX_CHARS) -> str:
         raise ReadError(source, "file holds only whitespace")
     check_length(source, text, max_chars)
     return text
+
+
+def check_raw(raw: bytes, source: str, max_chars: int) -> None:
+    """Bytes that cannot be a text of at most `max_chars`: too many, or none."""
+    if len(raw) > 4 * max_chars:  # more characters than the limit, whatever the encoding
+        raise _too_long(source, f"{len(raw):,} bytes", max_chars)
+    if not raw.strip():
+        raise ReadError(source, "file is empty" if not raw else "file holds only whitespace")
+
+
+def _binary(source: str, offset: int) -> ReadError:
+    return ReadError(source, f"binary file (NUL byte at offset {offset})")
+
+
+def read_html(raw: bytes, source: str, doc_id: str, max_chars: int) -> Document:
+    """An HTML file's article, in the charset the file declares (UTF-16 with its BOM too, so
+    NUL is looked for once it is decoded)."""
+    check_raw(raw, source, max_chars)
+    html = decode_html(raw, source)
+    if "\x00" in html:
+        raise _binary(source, html.index("\x00"))
+    check_length(source, html, max_chars)
+    return html_document(html, source, doc_id)
 
 
 def check_length(source: str, text: str, max_chars: int) -> None:
@@ -122,7 +144,7 @@ def html_document(html: str, source: str, doc_id: str) -> Document:
         source=source,
         text=text,
         title=fields.get("title") or None,
-        url=fields.get("url") or None,
+        url=_without_credentials(fields.get("url")),
         date=fields.get("date") or None,
     )
 
@@ -141,9 +163,9 @@ def read_path(path: str, doc_id: str | None = None, max_chars: int = MAX_CHARS) 
     convert = CONVERTED_SUFFIXES.get(file.suffix.lower())
     if convert is not None:
         return converted_document(convert, raw, path, doc_id or file.stem, max_chars)
-    text = decode_text(raw, path, max_chars)
     if file.suffix.lower() in HTML_SUFFIXES:
-        return html_document(text, path, doc_id or file.stem)
+        return read_html(raw, path, doc_id or file.stem, max_chars)
+    text = decode_text(raw, path, max_chars)
     return Document(id=doc_id or file.stem, source=path, text=text)
 
 
@@ -240,7 +262,7 @@ def _read_url_list(path: str, max_chars: int) -> Iterator[Document | ReadError]:
         if is_url(url):
             yield from _read_url(url, max_chars)
         else:
-            yield ReadError(f"{path}:{number}", f"not an http(s) URL: {url[:80]!r}")
+            yield ReadError(f"{path}:{number}", f"not an http(s) URL: {redact_text(url)[:80]!r}")
 
 
 def _read_directory(folder: Path, max_chars: int) -> Iterator[Document | ReadError]:
@@ -341,10 +363,15 @@ def _row_document(source: str, row: dict[str, Any] | str, max_chars: int) -> Doc
         source=source,
         text=text,
         title=_optional(row.get("title")),
-        url=_optional(row.get("url")),
+        url=_without_credentials(_optional(row.get("url"))),
         date=_optional(row.get("date")),
     )
 
 
 def _optional(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def _without_credentials(url: str | None) -> str | None:
+    """A URL a document carries, never with the user and password it may have been given."""
+    return redact_url(url) if url else None

@@ -30,6 +30,9 @@ _LATIN = re.compile(r"[\u0000-\u024f\u2000-\u206f]")
 # its three facts from its first third, and windows of 2,000 tokens, each holding parts of
 # two or three stories, gave theirs from one story.
 WINDOW_READ_TOKENS = 1024
+# Text of one window, at least: a few sentences. Less, and a context barely larger than the
+# prompt split a 25,000-character document into 24,820 windows of one character each.
+MIN_WINDOW_TOKENS = 256
 # Of a window, what the next one reads again: a fact whose sentences straddle a boundary is
 # whole in one of the two.
 OVERLAP_SHARE = 0.1

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import time
+from contextlib import suppress
 from functools import cached_property
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -14,7 +15,14 @@ from typing import Protocol, TypeVar
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
-from summarizer.errors import LLMError, SummarizerError, raise_unexpected
+from summarizer.errors import (
+    LLMError,
+    PromptError,
+    RequestLimitError,
+    SettingsError,
+    SummarizerError,
+    raise_unexpected,
+)
 from summarizer.evidence.grounding import GroundingCheck, stands_in
 from summarizer.extraction.examples import examples_hash, load_examples
 from summarizer.extraction.models import (
@@ -28,7 +36,13 @@ from summarizer.extraction.models import (
 from summarizer.extraction.prompting import PromptSet, load_prompt_set
 from summarizer.extraction.schemas import MAX_ITEMS, ExtractionSchema, load_schema
 from summarizer.inputs.documents import Document
-from summarizer.inputs.windows import Window, estimate_tokens, plan_windows
+from summarizer.inputs.windows import (
+    MIN_WINDOW_TOKENS,
+    WINDOW_READ_TOKENS,
+    Window,
+    estimate_tokens,
+    plan_windows,
+)
 from summarizer.inputs.writing_systems import in_scripts, language_scripts, scripts_of
 from summarizer.llm.client import BatchRoute, Call, Completion, Pending
 from summarizer.llm.limits import RateLimiter
@@ -47,6 +61,12 @@ M = TypeVar("M", bound=BaseModel)
 SYNOPSIS_PROMPT = "synopsis"
 # Tokens kept free beyond the estimates: the chat template's own tokens.
 CONTEXT_MARGIN = 64
+# Requests one document may make (its windows and the summary of the whole): a plan past it
+# is refused before any call. At the default window every document within --max-chars'
+# default (1,000,000 characters) passes: 373 requests in English, 1,206 in Chinese. At the
+# smallest (256-token windows), English text goes over it from about a million characters.
+# Could become a setting.
+MAX_REQUESTS_PER_DOCUMENT = 1_500
 
 
 class WindowCache(Protocol):
@@ -111,6 +131,7 @@ class Summarizer:
         self.window_cache = window_cache
         self.breaker = CircuitBreaker(self.endpoint.describe())
         self._long_documents = WindowReader(self)
+        self._check_context()
 
     async def __aenter__(self) -> Summarizer:
         await self.session.__aenter__()
@@ -158,21 +179,61 @@ class Summarizer:
         )
 
     @cached_property
-    def window_tokens(self) -> int:
-        """Tokens of article text one request can read: the context, less the prompt's own
-        text, the answer's tokens and a margin. Fixed for the run, and asked for every
-        document (its cache key)."""
+    def reserved_tokens(self) -> int:
+        """Tokens of each request that are not article text: the prompt's own text, the
+        answer's tokens and a margin."""
         empty = Document(id="", source="", text="")
         prompt = "".join(
             str(m["content"]) for m in self.prompt.render(empty, self.settings.language)
         )
-        spare = self.settings.max_output_tokens + estimate_tokens(prompt) + CONTEXT_MARGIN
-        return max(context_tokens(self.settings, self.endpoint) - spare, 1)
+        return self.settings.max_output_tokens + estimate_tokens(prompt) + CONTEXT_MARGIN
+
+    @cached_property
+    def window_tokens(self) -> int:
+        """Tokens of article text one request can read: the context, less the reserved
+        tokens. Fixed for the run, and asked for every document (its cache key)."""
+        context = context_tokens(self.settings, self.endpoint)
+        left = context - self.reserved_tokens
+        if left < MIN_WINDOW_TOKENS:
+            smallest = self.reserved_tokens + MIN_WINDOW_TOKENS
+            raise SettingsError(
+                f"a context of {context} tokens (--context-tokens) is too small: the prompt "
+                f"and the answer (max_output_tokens {self.settings.max_output_tokens}) take "
+                f"{self.reserved_tokens} of it, and a request must read at least "
+                f"{MIN_WINDOW_TOKENS} of the article; use --context-tokens {smallest} or more"
+            )
+        return left
+
+    def _check_context(self) -> None:
+        """A context too small for the prompt is the run's usage error, before any call."""
+        # A prompt that cannot render is each document's failure, as it always was.
+        with suppress(PromptError):
+            _ = self.window_tokens
 
     def windows(self, document: Document) -> list[Window]:
         """The parts the document is read in: itself alone if it fits the context (as it
-        always was), else windows of what the model reads well, within the context."""
-        return list(plan_windows(document.text, self.window_tokens))
+        always was), else windows of what the model reads well, within the context. A
+        plan of more than MAX_REQUESTS_PER_DOCUMENT requests is a RequestLimitError."""
+        windows = list(plan_windows(document.text, self.window_tokens))
+        requests = self.requests_for(len(windows))
+        if requests > MAX_REQUESTS_PER_DOCUMENT:
+            raise RequestLimitError(self._over_the_limit(document, len(windows), requests))
+        return windows
+
+    def requests_for(self, windows: int) -> int:
+        """Requests a plan of `windows` makes: one a window, and the summary of the whole."""
+        if windows == 1 or self.settings.long_summary == "first":
+            return windows
+        return windows + 1
+
+    def _over_the_limit(self, document: Document, windows: int, requests: int) -> str:
+        more_context = self.window_tokens < WINDOW_READ_TOKENS
+        remedy = "split it" + (" or give more context (--context-tokens)" if more_context else "")
+        return (
+            f"{len(document.text):,} characters: {windows:,} windows of at most "
+            f"{min(self.window_tokens, WINDOW_READ_TOKENS):,} tokens, {requests:,} requests, "
+            f"over the limit of {MAX_REQUESTS_PER_DOCUMENT:,} a document; {remedy}"
+        )
 
     def _schema_params(self) -> dict[str, object]:
         """A user's schema (what the grammar asks for); nothing for the news schema, which
@@ -198,7 +259,10 @@ class Summarizer:
     ) -> Outcome | Pending:
         """The document's result or failure; Pending while a Batch API run's `route` has a
         request of it waiting for a batch."""
-        windows = self.windows(document)
+        try:
+            windows = self.windows(document)
+        except RequestLimitError as exc:
+            return FailedDocument(id=document.id, source=document.source, error=str(exc))
         if len(windows) > 1:
             return await self._long_documents.read(document, windows, route)
         return await self.summarize_whole(document, route)

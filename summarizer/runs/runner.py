@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Protocol
 
-from summarizer.errors import BatchApiUnavailable, PromptError, ReadError
+from summarizer.errors import BatchApiUnavailable, PromptError, ReadError, RequestLimitError
 from summarizer.extraction.models import DocumentResult, FailedDocument
 from summarizer.inputs.documents import Document, iter_documents
 from summarizer.llm.limits import RateLimiter
@@ -221,7 +221,7 @@ class Runner:
             return read_failure(item), False, None
         try:
             key = self.summarizer.request_key(item)
-        except PromptError as exc:
+        except (PromptError, RequestLimitError) as exc:  # this document's, before any call
             return FailedDocument(id=item.id, source=item.source, error=str(exc)), False, None
         hit = self.store.cached(key.key) if self.store is not None else None
         if hit is not None:
