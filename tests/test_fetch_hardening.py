@@ -45,7 +45,10 @@ DRIPS = {
         b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ntransfer-encoding: chunked\r\n\r\n",
         b"".join(b"1\r\n%c\r\n" % byte for byte in PAGE) + b"0\r\n\r\n",
     ),
-    "/redirect": (b"HTTP/1.1 302 Found\r\nlocation: /body\r\ncontent-length: 0\r\n\r\n", b""),
+    "/redirect": (
+        b"HTTP/1.1 302 Found\r\nlocation: /body\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        b"",
+    ),
 }
 # Slow but finite: the same page in ten parts.
 FINITE = "/finite"
