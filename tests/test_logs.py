@@ -34,8 +34,7 @@ from summarizer.runs.logs import (
     write_jsonl,
 )
 from summarizer.runs.store import RequestKey, Store
-
-from .conftest import ROOT
+from summarizer.testing import ROOT
 
 runner = CliRunner()
 OUTPUTS = ROOT / "examples" / "outputs"
