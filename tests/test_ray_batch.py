@@ -29,6 +29,9 @@ from summarizer.settings import Settings
 from summarizer.testing import FakeServer
 
 RAY = Path(sys.executable).with_name("ray")
+# One worker for the whole module: its cluster is module-scoped, and `ray stop --force` at
+# its end stops every Ray node on the machine.
+pytestmark = pytest.mark.xdist_group("ray-cluster")
 
 
 def _free_port() -> int:
