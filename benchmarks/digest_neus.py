@@ -34,7 +34,7 @@ from summarizer.eval.summaries import METRICS, rouge, score_system
 from summarizer.extraction.models import FailedDocument
 from summarizer.inputs.documents import Document
 from summarizer.pipeline import Outcome
-from summarizer.runs.runner import Batch, open_batch
+from summarizer.runs.runner import Runner, open_batch
 from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ async def digest_stories(stories: list[dict[str, Any]], settings: Settings) -> l
 
 
 async def _digest_each(
-    stories: list[dict[str, Any]], job: Batch, outcomes: dict[str, Outcome]
+    stories: list[dict[str, Any]], job: Runner, outcomes: dict[str, Outcome]
 ) -> list[dict[str, Any]]:
     summarizer = job.summarizer
     builder = DigestBuilder(summarizer)

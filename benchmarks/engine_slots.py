@@ -32,8 +32,9 @@ from pathlib import Path
 from summarizer.extraction.models import DocumentResult
 from summarizer.inputs.documents import Document
 from summarizer.pipeline import Outcome, Summarizer
+from summarizer.runs.executors import Local
 from summarizer.runs.pricing import load_prices
-from summarizer.runs.runner import Batch
+from summarizer.runs.runner import Runner
 from summarizer.runs.store import Store
 from summarizer.settings import Settings
 
@@ -52,11 +53,12 @@ async def run(
     settings = Settings.from_env(parallel_slots=slots, ngram_speculation=ngram)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "s.sqlite3") as store:
-        summarizer = Summarizer(settings)
+        summarizer = Summarizer(settings, window_cache=store)
         prices = load_prices(free=True)
+        executor = Local(summarizer, slots)
         async with summarizer:
-            await Batch(summarizer, store, prices, lambda _: None, slots).run(warm_up[:slots])
-            job = Batch(summarizer, store, prices, outcomes.append, slots)
+            await Runner(summarizer, executor, store, prices, lambda _: None).run(warm_up[:slots])
+            job = Runner(summarizer, executor, store, prices, outcomes.append)
             started = time.monotonic()
             await job.run(documents)
             return time.monotonic() - started, outcomes

@@ -22,6 +22,7 @@ import asyncio
 import json
 import logging
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from summarizer.evidence.grounding import QUOTE_TRIM
 from summarizer.extraction.models import DocumentResult, Evidence, GroundingStatus
 from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
-from summarizer.runs.store import Store
+from summarizer.runs.runner import summarize
 from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,11 +101,13 @@ def planted_facts(result: DocumentResult, offset: int) -> list[str]:
     ]
 
 
-async def run(text: str, store: Store | None) -> tuple[DocumentResult | None, Summarizer, str]:
+async def run(text: str, store: Path) -> tuple[DocumentResult | None, Summarizer, str]:
+    """The document as `summarizer summarize` reads it (the runner), its windows kept in
+    `store` if given; and a Summarizer of the same settings, to plan its windows."""
     document = Document(id="long", source="long-document", text=text)
-    summarizer = Summarizer(Settings(), window_cache=store)
-    async with summarizer:
-        outcome = await summarizer.summarize(document)
+    settings = Settings(store_path=store)
+    [outcome] = await summarize([document], settings)
+    summarizer = Summarizer(settings)
     if isinstance(outcome, DocumentResult):
         return outcome, summarizer, ""
     return None, summarizer, outcome.error
@@ -124,10 +127,11 @@ def main() -> int:
     text, offset = long_text(args.chars)
     if args.save_text:
         args.save_text.write_text(text, encoding="utf-8")
-    store = Store(args.store) if args.store else None
-    started = time.monotonic()
-    result, summarizer, error = asyncio.run(run(text, store))
-    wall = time.monotonic() - started
+    with tempfile.TemporaryDirectory() as scratch:  # without --store, nothing read before
+        started = time.monotonic()
+        store = args.store or Path(scratch) / "store.sqlite3"
+        result, summarizer, error = asyncio.run(run(text, store))
+        wall = time.monotonic() - started
     windows = summarizer.windows(Document(id="long", source="", text=text))
     print(
         f"text: {len(text):,} characters; planted article at {offset:,} ({offset / len(text):.1%})"

@@ -26,7 +26,7 @@ from pathlib import Path
 from summarizer.eval.summaries import METRICS, EvalItem, lead3, load_dataset, rouge
 from summarizer.extraction.models import DocumentResult
 from summarizer.pipeline import Summarizer
-from summarizer.runs.store import Store
+from summarizer.runs.runner import summarize
 from summarizer.settings import LongSummary, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,17 +36,15 @@ STRATEGIES: tuple[LongSummary, ...] = ("windows", "facts", "first")
 NAMES = ("from the windows", "from the facts", "first window only")
 
 
-async def summaries(
-    items: list[EvalItem], settings: Settings, store: Store
-) -> dict[str, DocumentResult]:
-    summarizer = Summarizer(settings, window_cache=store)
+async def summaries(items: list[EvalItem], settings: Settings) -> dict[str, DocumentResult]:
+    """Each article as `summarizer summarize` reads it (the runner), its windows kept in
+    settings.store_path: the strategies share the windows and differ in the summary."""
     results: dict[str, DocumentResult] = {}
-    async with summarizer:
-        for item in items:
-            outcome = await summarizer.summarize(item.document())
-            if not isinstance(outcome, DocumentResult):
-                raise SystemExit(f"{item.id}: {outcome.error}")
-            results[item.id] = outcome
+    outcomes = await summarize([i.document() for i in items], settings)
+    for item, outcome in zip(items, outcomes, strict=True):
+        if not isinstance(outcome, DocumentResult):
+            raise SystemExit(f"{item.id}: {outcome.error}")
+        results[item.id] = outcome
     return results
 
 
@@ -66,15 +64,17 @@ def main() -> int:
     print(f"{len(items)} articles, {sum(windows)} windows ({statistics.mean(windows):.1f} each)")
 
     with tempfile.TemporaryDirectory() as scratch:
-        store = Store(args.store or Path(scratch) / "store.sqlite3")
+        store = args.store or Path(scratch) / "store.sqlite3"
+        base = replace(base, store_path=store)
         texts: dict[str, list[str]] = {}
         # The windows are read once (kept in the store); each way makes only its summary.
         for strategy, name in zip(STRATEGIES, NAMES, strict=True):
-            results = asyncio.run(summaries(items, replace(base, long_summary=strategy), store))
+            results = asyncio.run(summaries(items, replace(base, long_summary=strategy)))
             texts[name] = [
                 f"{results[i.id].summary.headline}. {results[i.id].summary.text}" for i in items
             ]
-        whole = asyncio.run(summaries(items, Settings(replay_cassette=WHOLE_CASSETTE), store))
+        whole_settings = Settings(replay_cassette=WHOLE_CASSETTE, store_path=store)
+        whole = asyncio.run(summaries(items, whole_settings))
         texts["read whole (ceiling)"] = [
             f"{whole[i.id].summary.headline}. {whole[i.id].summary.text}" for i in items
         ]

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer.inputs.documents import Document  # noqa: E402
-from summarizer.runs.ray_pool import RayOptions  # noqa: E402
+from summarizer.runs.ray_pool import RayOptions, RayPool  # noqa: E402
 from summarizer.runs.runner import open_batch  # noqa: E402
 from summarizer.settings import Settings  # noqa: E402
 from summarizer.testing import (  # noqa: E402
@@ -64,8 +64,8 @@ def child(url: str, docs: int, actors: int, store: Path) -> dict[str, float]:
     with open_batch(settings, lambda outcome: None, ray=ray) as job:
 
         async def go() -> tuple[float, float, float, int]:
-            if job.remote is not None:
-                await job.remote.ready()
+            if isinstance(job.executor, RayPool):
+                await job.executor.ready()
             ready, cpu = time.perf_counter(), time.process_time()
             async with job.summarizer:
                 totals = await job.run(documents)

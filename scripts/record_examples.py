@@ -27,11 +27,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from summarizer.digest.build import DigestBuilder, run_digest
+from summarizer.digest.build import make_digest
 from summarizer.extraction.models import DocumentResult, FailedDocument
 from summarizer.inputs.documents import iter_documents, read_path
 from summarizer.pipeline import Summarizer
-from summarizer.runs.runner import open_batch
 from summarizer.settings import Settings
 from summarizer.writers import render_digest, to_dict
 from summarizer.writers.markdown import render_markdown
@@ -88,14 +87,10 @@ def record_digest(replay: bool = False) -> bool:
         else Settings.from_env(record_cassette=cassette)
     )
     started = time.monotonic()
-    with (
-        tempfile.TemporaryDirectory() as scratch,
-        open_batch(
-            replace(settings, store_path=Path(scratch) / "s.sqlite3", concurrency=1), lambda _: None
-        ) as job,
-    ):
+    with tempfile.TemporaryDirectory() as scratch:
         items = list(iter_documents(["examples/articles"]))
-        digest = asyncio.run(run_digest(job, items, DigestBuilder(job.summarizer)))
+        one_at_a_time = replace(settings, store_path=Path(scratch) / "s.sqlite3", concurrency=1)
+        digest = asyncio.run(make_digest(one_at_a_time, items))
     for output_format, suffix in (("markdown", "md"), ("json", "json"), ("html", "html")):
         (OUTPUTS / f"digest.{suffix}").write_text(render_digest(digest, output_format))
     chromium = shutil.which("chromium")

@@ -25,7 +25,7 @@ from summarizer.extraction.models import DocumentResult, FailedDocument
 from summarizer.inputs.documents import read_path
 from summarizer.llm.engine import open_local_engine
 from summarizer.llm.model_store import MODEL_NAME
-from summarizer.pipeline import Summarizer
+from summarizer.runs.runner import summarize
 from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +34,8 @@ PROVIDERS = ("anthropic", "ollama")
 
 
 async def _summarize(settings: Settings) -> DocumentResult | FailedDocument:
-    async with Summarizer(settings) as summarizer:
-        return await summarizer.summarize(read_path(str(ROOT / ARTICLE)))
+    [outcome] = await summarize([read_path(str(ROOT / ARTICLE))], settings)
+    return outcome
 
 
 def record(provider: str, cassette: Path) -> bool:

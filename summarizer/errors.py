@@ -26,9 +26,10 @@ Exception
 │   └── ConversionError            one PDF or Word file that cannot become text
 ├── openai.OpenAIError
 │   └── BadResponseError           a 200 answer that is not a completion (stays in summarizer.llm)
-└── RuntimeError
-    └── CassetteError              a cassette to record or replay that cannot be used
-        └── ReplayMissError        a cassette to replay that does not exist
+├── RuntimeError
+│   └── CassetteError              a cassette to record or replay that cannot be used
+│       └── ReplayMissError        a cassette to replay that does not exist
+└── AwaitingBatch                  inside summarizer.llm only: becomes a Pending value
 ```
 
 `ReadError` and `ConversionError` never end a run: the input is reported as a failed
@@ -46,7 +47,7 @@ from typing import TYPE_CHECKING
 
 import openai
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the annotation only: errors.py imports nothing of the tool's
     from summarizer.extraction.models import Usage
 
 # Set to 1 (the tests do), an unexpected exception in one document is raised rather than
@@ -120,17 +121,14 @@ class LLMError(RunError, RuntimeError):
 
     def __init__(self, message: str, usage: Usage | None = None, unreachable: bool = False) -> None:
         super().__init__(message)
-        if usage is None:
-            from summarizer.extraction.models import Usage
-
-            usage = Usage()
-        self.usage = usage
+        self.usage = usage  # None: no completion came back
         self.unreachable = unreachable  # no connection could be made, after every retry
 
 
-class Deferred(LLMError):
-    """A request left to the provider's Batch API: its document waits for the batch's
-    answer (summarizer.runs.provider_batch)."""
+class AwaitingBatch(Exception):
+    """Inside summarizer.llm only: unwinds instructor's call when a request must wait for a
+    provider's batch. LLMClient.extract turns it into a `Pending` value at once; nothing
+    outside the client ever sees it."""
 
 
 class BatchApiError(RunError, RuntimeError):

@@ -21,12 +21,13 @@ from summarizer.errors import ReadError
 from summarizer.extraction.models import DocumentResult, FailedDocument, Usage
 from summarizer.inputs.documents import Document, iter_documents
 from summarizer.pipeline import Outcome, Summarizer
+from summarizer.runs.executors import Local
 from summarizer.runs.pricing import load_prices
 from summarizer.runs.runner import (
     ENGINE_BATCH_SLOTS,
     REMOTE_CONCURRENCY,
-    Batch,
     BatchTotals,
+    Runner,
     concurrency_for,
     open_batch,
 )
@@ -66,8 +67,9 @@ def _run(
     outcomes: list[Outcome] = []
 
     async def go() -> BatchTotals:
-        summarizer = Summarizer(settings)
-        job = Batch(summarizer, store, load_prices(), outcomes.append, concurrency)
+        summarizer = Summarizer(settings, window_cache=store)
+        executor = Local(summarizer, concurrency)
+        job = Runner(summarizer, executor, store, load_prices(), outcomes.append)
         async with summarizer:
             return await job.run(docs)
 

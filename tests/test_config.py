@@ -17,7 +17,7 @@ import summarizer
 from summarizer.cli import app
 from summarizer.errors import SettingsError
 from summarizer.extraction.models import DocumentResult
-from summarizer.settings import ConfigFile, Flags, Settings, resolve
+from summarizer.settings import ConfigFile, Settings, flag_values, resolve
 from summarizer.testing import ARTICLES, EXAMPLE_CASSETTES, ROOT
 
 runner = CliRunner()
@@ -38,7 +38,7 @@ def test_flags_beat_the_environment_which_beats_the_file(tmp_path: Path) -> None
         )
     )
     environ = {"SUMMARIZER_MODEL": "from-env", "OPENAI_BASE_URL": "http://env/v1"}
-    resolved = resolve(environ, config, Flags(model="from-flag").settings())
+    resolved = resolve(environ, config, flag_values({"model": "from-flag"}))
     settings = resolved.settings
     assert settings.model == "from-flag" and resolved.sources["model"] == "flag"
     assert settings.base_url == "http://env/v1"
@@ -48,9 +48,9 @@ def test_flags_beat_the_environment_which_beats_the_file(tmp_path: Path) -> None
     assert settings.concurrency == 3 and settings.temperature == 1.0
     assert settings.store_path == Path("~/runs.sqlite3").expanduser()
     assert "language" not in resolved.sources  # built in
-    assert Settings.from_cli(Flags(), environ, config).model == "from-env"
-    assert Settings.from_cli(Flags(), {}, config).model == "from-file"
-    assert Settings.from_cli(Flags(), {}, ConfigFile(tmp_path / "none.toml")).model is None
+    assert Settings.from_cli({}, environ, config).model == "from-env"
+    assert Settings.from_cli({}, {}, config).model == "from-file"
+    assert Settings.from_cli({}, {}, ConfigFile(tmp_path / "none.toml")).model is None
 
 
 def test_the_environment_names_the_config_file(tmp_path: Path) -> None:
@@ -82,8 +82,9 @@ def test_a_bad_config_file_stops_a_command_with_one_line(
     assert outcome.exit_code == 2
     assert outcome.stderr.strip() == (
         f"summarizer: error: config {path}: unknown key 'modle' (known: model, base_url, "
-        "api_key, model_path, mode, prompt, prompts_dir, schema, examples, language, "
-        "temperature, timeout, context_tokens, concurrency, store)"
+        "api_key, model_path, mode, prompt, schema, examples, prompts_dir, temperature, "
+        "timeout, retries, grounding_reasks, language, context_tokens, long_summary, store, "
+        "concurrency, rpm, tpm, prices, batch_fallback, batch_poll, ray_actors)"
     )
 
 

@@ -25,9 +25,9 @@ from summarizer.errors import (
     SummarizerError,
     UsageError,
 )
-from summarizer.evidence.grounding import GroundingCheck
 from summarizer.extraction.models import FailedDocument
 from summarizer.inputs.documents import Document
+from summarizer.llm.session import ModelSession
 from summarizer.pipeline import Summarizer
 from summarizer.settings import Settings
 
@@ -63,10 +63,10 @@ class Surprise(Exception):
 
 
 def _surprising_run(monkeypatch: pytest.MonkeyPatch) -> Summarizer:
-    async def fail(self: Summarizer, document: Document, check: GroundingCheck) -> None:
+    async def fail(self: ModelSession, *args: object) -> None:
         raise Surprise("a bug")
 
-    monkeypatch.setattr(Summarizer, "_extract_checked", fail)
+    monkeypatch.setattr(ModelSession, "extract", fail)
     return Summarizer(Settings(base_url=NOWHERE, model="m"))
 
 
@@ -96,10 +96,10 @@ def test_a_surprise_is_one_documents_failure_with_its_traceback_logged_once(
 def test_a_known_error_fails_the_document_with_its_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def fail(self: Summarizer, document: Document, check: GroundingCheck) -> None:
+    async def fail(self: ModelSession, *args: object) -> None:
         raise PromptError("prompt 'default': 'title' is undefined")
 
-    monkeypatch.setattr(Summarizer, "_extract_checked", fail)
+    monkeypatch.setattr(ModelSession, "extract", fail)
     outcome = asyncio.run(Summarizer(Settings(base_url=NOWHERE, model="m")).summarize(DOCUMENT))
     assert isinstance(outcome, FailedDocument)
     assert outcome.error == "prompt 'default': 'title' is undefined"

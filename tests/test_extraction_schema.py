@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.errors import ExampleError, SchemaError
 from summarizer.evidence.facts import annotate
-from summarizer.evidence.grounding import locate_all
+from summarizer.evidence.grounding import locate_all, stands_in
 from summarizer.extraction.examples import load_examples
 from summarizer.extraction.models import Extraction, SupportVerdict
 from summarizer.extraction.schemas import MAX_ITEMS, load_schema
@@ -188,7 +188,7 @@ def test_items_are_located_and_checked_like_facts() -> None:
 
 def test_examples_load_and_go_into_the_prompt() -> None:
     schema = load_schema(SCHEMA_FILE)
-    examples = load_examples(EXAMPLES, schema)
+    examples = load_examples(EXAMPLES, schema, stands_in)
     assert len(examples) == 2
     assert json.loads(examples[1].answer)["facts"][1]["drug"] == "Metformin"
     settings = Settings(extraction_schema=SCHEMA_FILE, base_url=NOWHERE, model="m")
@@ -225,7 +225,7 @@ def test_a_bad_example_is_refused_with_its_line(tmp_path: Path, line: str, probl
     good = EXAMPLES.read_text().splitlines()[0]
     path.write_text(f"{good}\n\n{line}\n")
     with pytest.raises(ExampleError, match=f"line 3: {problem}"):
-        load_examples(path, load_schema(SCHEMA_FILE))
+        load_examples(path, load_schema(SCHEMA_FILE), stands_in)
 
 
 # ---- the store key and the CLI -----------------------------------------------------------

@@ -1,5 +1,6 @@
 """The one fake server of the tests: each part answers at its own paths, and the URL path
-chooses a fault; and the import rules around summarizer.testing."""
+chooses a fault. And benchmarks and scripts use it from summarizer.testing, never from tests/
+(that the library never imports it is pyproject.toml's import contract)."""
 
 from __future__ import annotations
 
@@ -89,12 +90,3 @@ def test_benchmarks_and_scripts_never_import_the_tests() -> None:
     for path in [*ROOT.glob("benchmarks/*.py"), *ROOT.glob("scripts/*.py")]:
         tests = {n for n in _imported_modules(path) if n == "tests" or n.startswith("tests.")}
         assert not tests, f"{path.relative_to(ROOT)} imports {sorted(tests)}"
-
-
-def test_the_library_never_imports_summarizer_testing() -> None:
-    testing = ROOT / "summarizer" / "testing"
-    for path in (ROOT / "summarizer").rglob("*.py"):
-        if testing in path.parents:
-            continue
-        imported = {n for n in _imported_modules(path) if n.startswith("summarizer.testing")}
-        assert not imported, f"{path.relative_to(ROOT)} imports {sorted(imported)}"

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.errors import LogQueryError, NoSuchResult, StoreError
 from summarizer.extraction.models import DocumentResult, FailedDocument
+from summarizer.pipeline import RequestKey
 from summarizer.runs.logs import (
     CSV_COLUMNS,
     LogQuery,
@@ -33,7 +34,7 @@ from summarizer.runs.logs import (
     write_csv,
     write_jsonl,
 )
-from summarizer.runs.store import RequestKey, Store
+from summarizer.runs.store import Store
 from summarizer.testing import ROOT
 
 runner = CliRunner()

@@ -25,9 +25,9 @@ from summarizer.inputs.documents import Document
 from summarizer.llm.batch_api import BatchApi, request_line, split_files
 from summarizer.llm.model_store import MODEL_NAME
 from summarizer.llm.providers import select_endpoint
-from summarizer.pipeline import Summarizer
+from summarizer.pipeline import Pending, Summarizer
 from summarizer.runs.pricing import load_prices
-from summarizer.runs.provider_batch import BatchApiOptions
+from summarizer.runs.provider_batch import BatchApiOptions, ProviderBatch
 from summarizer.runs.runner import open_batch
 from summarizer.runs.store import Store
 from summarizer.settings import RetryPolicy, Settings
@@ -221,14 +221,14 @@ def _submit_without_recording(settings: Settings, docs: list[Document], path: Pa
     requests, lines = [], []
     outcomes: list[Any] = []
     with open_batch(settings, outcomes.append, batch_api=FAST) as job:
-        provider = job.provider_batch
-        assert provider is not None
+        provider = job.executor
+        assert isinstance(provider, ProviderBatch)
 
         async def ask() -> None:
             async with job.summarizer:
                 for doc in docs:
                     key = job.summarizer.request_key(doc).key
-                    assert await provider.summarize(job.summarizer, doc, key) is None
+                    assert isinstance(await provider.summarize(doc, key), Pending)
             for request, line in provider._asked.values():
                 requests.append(request)
                 lines.append(line)

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.extraction.models import DocumentResult, FailedDocument
 from summarizer.inputs.documents import Document
-from summarizer.runs.ray_pool import RayOptions
+from summarizer.runs.ray_pool import RayOptions, RayPool
 from summarizer.runs.runner import open_batch
 from summarizer.runs.store import Store
 from summarizer.settings import Settings
@@ -121,16 +121,19 @@ def test_killing_an_actor_mid_run_still_gives_one_line_per_document(
             {}, base_url=server.url, model="m", api_key="k", grounding_reasks=0,
             store_path=tmp_path / "s.db", concurrency=8,
         )  # fmt: skip
-        with open_batch(settings, outcomes.append, ray=RayOptions(ray_cluster)) as job:
-            pool = job.remote
-            assert pool is not None and len(pool.slots) == 2  # one per CPU: head and worker
+        pools: list[RayPool] = []
 
-            def sink(outcome: DocumentResult | FailedDocument) -> None:
-                outcomes.append(outcome)
-                if len(outcomes) == 15:  # documents in flight on every actor
-                    pool.kill_one()
+        def sink(outcome: DocumentResult | FailedDocument) -> None:
+            outcomes.append(outcome)
+            if len(outcomes) == 15:  # documents in flight on every actor
+                pools[0].kill_one()
 
-            job.sink = sink
+        with open_batch(settings, sink, ray=RayOptions(ray_cluster)) as job:
+            pool = job.executor
+            assert (
+                isinstance(pool, RayPool) and len(pool.slots) == 2
+            )  # one per CPU: head and worker
+            pools.append(pool)
 
             async def go() -> None:
                 async with job.summarizer:

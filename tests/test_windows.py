@@ -23,7 +23,8 @@ from summarizer.extraction.models import (
 from summarizer.inputs.documents import Document, Layout, read_path
 from summarizer.inputs.text import sentences
 from summarizer.inputs.windows import Window, estimate_tokens, split_windows, window_document
-from summarizer.pipeline import Summarizer, fit_notes
+from summarizer.pipeline import Summarizer
+from summarizer.pipeline.results import fit_notes
 from summarizer.settings import Settings
 from summarizer.testing import ARTICLES
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,23 +16,17 @@ from summarizer.cli.common import (
     fatal_errors,
     read_inputs,
     reporting,
-    resolve_settings,
     run_job,
     usage_errors,
     writing,
 )
-from summarizer.cli.options import ConcurrencyOpt, MaxCharsOpt, SaveTextOpt, model_options
+from summarizer.cli.options import MaxCharsOpt, SaveTextOpt, settings_options
 from summarizer.inputs.documents import MAX_CHARS
-from summarizer.llm.limits import RateLimiter
 from summarizer.runs.progress import open_progress
-from summarizer.runs.provider_batch import POLL_S, BatchApiOptions, Fallback
-from summarizer.runs.ray_pool import RayOptions
 from summarizer.runs.runner import (
     open_batch,
 )
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.settings import Settings
 from summarizer.writers.files import output_stream
 
 BatchFormat = Literal["jsonl", "html"]
@@ -50,73 +43,7 @@ BatchFormatOpt = Annotated[
 ]
 
 
-RpmOpt = Annotated[float | None, typer.Option(min=0.001, help="Requests per minute.")]
-
-
-TpmOpt = Annotated[float | None, typer.Option(min=1, help="Tokens per minute.")]
-
-
-PricesOpt = Annotated[Path | None, typer.Option(help="Price table (JSON, USD per million tokens).")]
-
-
-BatchApiOpt = Annotated[
-    bool,
-    typer.Option(
-        "--batch-api",
-        help="Send the requests through the provider's Batch API (OpenAI's /v1/batches: "
-        "half the price, answers within 24 h). Re-run the same command after a stop: it "
-        "re-attaches to the batches in flight.",
-    ),
-]
-
-
-BatchFallbackOpt = Annotated[
-    Fallback,
-    typer.Option(
-        help="With --batch-api, where re-asks and requests a batch failed go: a follow-up "
-        "batch, or live calls.",
-    ),
-]
-
-
-BatchPollOpt = Annotated[
-    float, typer.Option(min=0.0, help="With --batch-api, seconds between polls.")
-]
-
-
-RayOpt = Annotated[
-    bool,
-    typer.Option(
-        "--ray",
-        help="Spread the documents over a Ray cluster's actors: a local cluster of this "
-        "machine's cores, or the one --ray-address (or RAY_ADDRESS) names. Needs "
-        "summarizer\\[ray].",
-    ),
-]
-
-
-RayAddressOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="With --ray, the cluster to join: ray start's address (host:6379) or "
-        "ray://host:10001.",
-        show_default=False,
-    ),
-]
-
-
-RayActorsOpt = Annotated[
-    int | None,
-    typer.Option(
-        min=1,
-        help="With --ray, actors to start \\[default: one per CPU of the cluster; on the "
-        "embedded engine one per node].",
-        show_default=False,
-    ),
-]
-
-
-@model_options
+@settings_options("batch")
 def batch(
     inputs: Annotated[
         list[str],
@@ -126,27 +53,13 @@ def batch(
         Path | None, typer.Option("--output", "-o", help="Results (default: stdout).")
     ] = None,
     output_format: BatchFormatOpt = "jsonl",
-    concurrency: ConcurrencyOpt = None,
-    rpm: RpmOpt = None,
-    tpm: TpmOpt = None,
-    prices: PricesOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
-    batch_api: BatchApiOpt = False,
-    batch_fallback: BatchFallbackOpt = "batch",
-    batch_poll: BatchPollOpt = POLL_S,
-    ray: RayOpt = False,
-    ray_address: RayAddressOpt = None,
-    ray_actors: RayActorsOpt = None,
     *,
-    flags: Flags,
+    settings: Settings,
     quiet: bool = False,
 ) -> None:
     """Summarize a corpus: concurrent, cached and resumable; JSONL lines or a review page."""
-    settings = resolve_settings(replace(flags, concurrency=concurrency))
-    provider_batch = BatchApiOptions(batch_fallback, batch_poll) if batch_api else None
-    cluster = RayOptions(ray_address, ray_actors) if ray or ray_address else None
-    limiter = RateLimiter(rpm, tpm) if rpm or tpm else None
     check_output_path(output)
     with fatal_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
@@ -157,14 +70,7 @@ def batch(
         with usage_errors():
             job = stack.enter_context(
                 open_batch(
-                    settings,
-                    reporting(writer.write),
-                    prices=prices,
-                    limiter=limiter,
-                    command=command_line(),
-                    progress=progress,
-                    batch_api=provider_batch,
-                    ray=cluster,
+                    settings, reporting(writer.write), command=command_line(), progress=progress
                 )
             )
         try:
@@ -172,6 +78,7 @@ def batch(
         finally:
             writer.close()
     if not quiet:
-        typer.echo(f"summarizer: batch: {totals.describe()} · store {job.store.path}", err=True)
+        where = job.store.path if job.store is not None else "none"
+        typer.echo(f"summarizer: batch: {totals.describe()} · store {where}", err=True)
     if totals.failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)

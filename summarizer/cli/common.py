@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -25,21 +25,20 @@ from summarizer.inputs.documents import Document, iter_documents
 from summarizer.pipeline import Outcome
 from summarizer.redaction import redact_argv
 from summarizer.runs.runner import (
-    Batch,
     BatchTotals,
+    Runner,
 )
-from summarizer.settings import (
-    Flags,
-    Settings,
-)
+from summarizer.settings import Settings
 from summarizer.writers import OutputFormat, Writer, open_writer
 from summarizer.writers.files import check_output, saving_texts
 from summarizer.writers.review_html import remember_texts
 
 
-def resolve_settings(flags: Flags) -> Settings:
+def resolve_settings(given: Mapping[str, object]) -> Settings:
+    """The settings for what a command line's flags gave (by setting name), over the
+    environment and the config file; a bad value from any of them: one line, status 2."""
     try:
-        return Settings.from_cli(flags)
+        return Settings.from_cli(given)
     except UsageError as exc:
         raise usage_error(str(exc)) from None
 
@@ -121,9 +120,9 @@ def reporting(sink: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
     return reporting
 
 
-async def run_job(job: Batch, documents: Iterable[Document | ReadError]) -> BatchTotals:
-    async with job.summarizer:
-        return await job.run(documents)
+async def run_job(runner: Runner, documents: Iterable[Document | ReadError]) -> BatchTotals:
+    async with runner.summarizer:
+        return await runner.run(documents)
 
 
 def writing(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
-from dataclasses import replace
 from typing import Annotated, Literal
 
 import typer
@@ -15,29 +13,18 @@ from summarizer.cli.common import (
     command_line,
     fatal_errors,
     report_failure,
-    resolve_settings,
     usage_errors,
 )
-from summarizer.cli.options import ConcurrencyOpt, MaxCharsOpt, OutputOpt, model_options
+from summarizer.cli.options import MaxCharsOpt, OutputOpt, settings_options
 from summarizer.inputs.documents import MAX_CHARS, iter_documents
-from summarizer.pipeline import Outcome
-from summarizer.runs.runner import (
-    open_batch,
-)
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.settings import Settings
 from summarizer.writers import render_digest
 from summarizer.writers.files import output_stream
 
 DigestFormat = Literal["markdown", "json", "html"]
 
 
-def ignore_outcome(outcome: Outcome) -> None:
-    """The digest's sink: it reads its outcomes from its own run of the job."""
-
-
-@model_options
+@settings_options("digest")
 def digest(
     inputs: Annotated[
         list[str], typer.Argument(help="Articles: files, directories, globs, .jsonl or .csv.")
@@ -47,7 +34,6 @@ def digest(
         typer.Option("--format", "-f", help="markdown (default on a terminal), json or html."),
     ] = None,
     output: OutputOpt = None,
-    concurrency: ConcurrencyOpt = None,
     extractive: Annotated[
         bool,
         typer.Option(
@@ -56,22 +42,18 @@ def digest(
     ] = False,
     max_chars: MaxCharsOpt = MAX_CHARS,
     *,
-    flags: Flags,
+    settings: Settings,
 ) -> None:
     """Across sources: stories, consensus, conflicts, single-source claims, attribution."""
     # Imported here: nltk, scikit-learn and wordfreq take seconds to load, which every
     # other command would pay at start.
-    from summarizer.digest.build import DigestBuilder, run_digest
+    from summarizer.digest.build import make_digest
 
-    settings = resolve_settings(replace(flags, concurrency=concurrency))
     check_output_path(output)
-    with fatal_errors(), ExitStack() as stack:
-        # The job's summarizer: its settings give the engine a slot per request in flight.
-        with usage_errors():
-            job = stack.enter_context(open_batch(settings, ignore_outcome, command=command_line()))
-            builder = DigestBuilder(None if extractive else job.summarizer)
-        items = list(iter_documents(inputs, max_chars))
-        result = asyncio.run(run_digest(job, items, builder))
+    items = list(iter_documents(inputs, max_chars))
+    with fatal_errors(), usage_errors():
+        digest = make_digest(settings, items, extractive=extractive, command=command_line())
+        result = asyncio.run(digest)
     for failure in result.failed:
         report_failure(failure)
     with fatal_errors(), output_stream(output) as stream:

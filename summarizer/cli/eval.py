@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,64 +16,38 @@ from summarizer.cli.common import (
     check_output_path,
     command_line,
     fatal_errors,
-    resolve_settings,
-    run_job,
     usage_error,
     usage_errors,
 )
-from summarizer.cli.options import ConcurrencyOpt, model_options
-from summarizer.pipeline import Outcome
-from summarizer.runs.runner import (
-    open_batch,
-)
-from summarizer.settings import (
-    Flags,
-)
+from summarizer.cli.options import settings_options
+from summarizer.settings import Settings
 from summarizer.writers.files import output_stream
 
 if TYPE_CHECKING:
     from summarizer.eval.summaries import EvalSummary
 
 
-@model_options
+@settings_options("eval")
 def eval_command(
     dataset: Annotated[Path, typer.Argument(help="JSONL: id, text, references, \\[systems].")],
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N documents.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")
     ] = None,
-    concurrency: ConcurrencyOpt = None,
     *,
-    flags: Flags,
+    settings: Settings,
 ) -> None:
     """Score our summaries (ROUGE) against references and rank them among published systems."""
-    from summarizer.eval.summaries import EvalReport, load_dataset  # rouge-score loads nltk: slow
+    # rouge-score loads nltk: slow, and only eval needs it.
+    from summarizer.eval.summaries import evaluate, load_dataset
 
     try:
         items = load_dataset(dataset, limit)
     except (OSError, ValueError) as exc:
         raise usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
-    settings = resolve_settings(replace(flags, concurrency=concurrency))
-    outcomes: dict[str, Outcome] = {}
     check_output_path(output)
-    with fatal_errors(), ExitStack() as stack:
-        with usage_errors():
-            keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
-            job = stack.enter_context(open_batch(settings, keep, command=command_line()))
-        totals = asyncio.run(run_job(job, [item.document() for item in items]))
-    run = job.summarizer
-    summary = EvalReport(
-        dataset=str(dataset),
-        model=run.endpoint.model,
-        prompt={
-            "name": run.prompt.name,
-            "hash": run.prompt.hash,
-            "schema": run.schema.name,
-            "schema_hash": run.schema.hash,
-        },
-        items=items,
-        outcomes=outcomes,
-    ).summary(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))
+    with fatal_errors(), usage_errors():
+        summary = asyncio.run(evaluate(settings, str(dataset), items, command=command_line()))
     if output is not None:
         with fatal_errors(), output_stream(output) as stream:
             stream.write(json.dumps(summary.report, indent=2, ensure_ascii=False) + "\n")

@@ -12,23 +12,18 @@ from rich.table import Table
 
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import setup_logging, usage_error, usage_errors
-from summarizer.cli.options import PromptsDirOpt
+from summarizer.cli.options import settings_options
 from summarizer.errors import (
     ModelError,
     SchemaError,
 )
 from summarizer.extraction.schemas import ExtractionSchema, load_schema, named_schemas
 from summarizer.llm import model_store
-from summarizer.redaction import mask_key
 from summarizer.runs.store import default_store_path
-from summarizer.settings import (
-    SECRET_SETTINGS,
-    Settings,
-    config_path,
-    resolve,
-)
+from summarizer.settings import SETTINGS, Settings, config_path, resolve
 
 
+@settings_options("schemas", log=False)
 def schemas_command(
     schema: Annotated[
         str | None,
@@ -37,10 +32,11 @@ def schemas_command(
             "to copy and change. Without it: the named schemas."
         ),
     ] = None,
-    prompts_dir: PromptsDirOpt = None,
+    *,
+    settings: Settings,
 ) -> None:
     """What can be extracted: the named schemas, or one schema's fields as a JSON Schema."""
-    own = prompts_dir or Settings.from_env().prompts_dir
+    own = settings.prompts_dir
     if schema is None:
         table = Table("schema", "prompt set", "fields", "where")
         for name, folder in named_schemas(own).items():
@@ -67,11 +63,12 @@ def config_command() -> None:
     path = config_path()
     typer.echo(f"config file: {path}{'' if path.is_file() else ' (none)'}")
     table = Table("setting", "value", "from")
-    for name, value in resolved.settings.__dict__.items():
-        if name == "store_path" and value is None:
+    for entry in SETTINGS:
+        value = getattr(resolved.settings, entry.name)
+        if entry.name == "store_path" and value is None:
             value = default_store_path()
-        shown = mask_key(str(value)) if name in SECRET_SETTINGS and value else str(value)
-        table.add_row(name, shown, resolved.sources.get(name, "default"))
+        shown = entry.mask(str(value)) if entry.mask and value else str(value)
+        table.add_row(entry.name, shown, resolved.sources.get(entry.name, "default"))
     Console().print(table)
 
 

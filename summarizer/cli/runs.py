@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,19 +10,20 @@ from rich.console import Console
 from rich.table import Table
 
 from summarizer.cli.common import fatal_errors, usage_error
+from summarizer.cli.options import settings_options
 from summarizer.runs.store import BatchJob, Store, default_store_path
-from summarizer.settings import (
-    Settings,
-)
+from summarizer.settings import Settings
 
 
+@settings_options("runs", log=False)
 def runs(
-    store_path: Annotated[Path | None, typer.Option("--store", show_default=False)] = None,
     limit: Annotated[int, typer.Option(min=1)] = 20,
+    *,
+    settings: Settings,
 ) -> None:
     """Past batch runs recorded in the store: counts, tokens and cost; and the provider
     batches (--batch-api) they submitted, with their state."""
-    path = store_path or Settings.from_env().store_path or default_store_path()
+    path = settings.store_path or default_store_path()
     if not path.is_file():
         raise usage_error(f"{path}: no such store (run `summarizer batch` first)")
     table = Table("run", "started", "status", "done", "cached", "failed", "tokens", "cost", "model")

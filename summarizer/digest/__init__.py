@@ -1,2 +1,4 @@
-"""Cross-source digest: what several articles on one story agree on, where they contradict
-each other, and who says what. Built from the per-article results (summarizer.pipeline)."""
+"""Digest: several outlets on one story, read side by side. It owns story grouping, what the
+sources agree on, where they contradict each other, single-source claims, who says what,
+and a story's summary, built from the per-article results of a run (summarizer.runs). It
+may import runs and the stages below it; never eval, writers or cli."""

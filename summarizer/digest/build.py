@@ -29,22 +29,31 @@ from summarizer.inputs.text import looks_english
 from summarizer.inputs.writing_systems import in_scripts, scripts_of
 from summarizer.llm.client import Completion
 from summarizer.pipeline import Outcome, Summarizer, read_failure
-from summarizer.runs.runner import Batch
+from summarizer.runs.runner import open_batch
+from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-async def run_digest(
-    job: Batch, items: Sequence[Document | ReadError], builder: DigestBuilder
+async def make_digest(
+    settings: Settings,
+    items: Sequence[Document | ReadError],
+    *,
+    extractive: bool = False,
+    command: str = "digest",
 ) -> Digest:
-    """Every article through the batch (store, cache), then the digest of those summarized;
-    inputs that could not be read or summarized are listed as failed."""
+    """Every article through a batch run (store, cache), then the digest of those
+    summarized, its stories' summaries written by the same model (or, `extractive`, from
+    their facts); inputs that could not be read or summarized are listed as failed."""
     outcomes: dict[str, Outcome] = {}
-    job.sink = lambda outcome: outcomes.__setitem__(outcome.source, outcome)
-    async with job.summarizer:
-        await job.run(items)
-        documents = [item for item in items if isinstance(item, Document)]
-        digest = await builder.build([(d, outcomes[d.source]) for d in documents])
+    keep = lambda outcome: outcomes.__setitem__(outcome.source, outcome)  # noqa: E731
+    # The runner's summarizer: its settings give the engine a slot per request in flight.
+    with open_batch(settings, keep, command=command) as runner:
+        builder = DigestBuilder(None if extractive else runner.summarizer)
+        async with runner.summarizer:
+            await runner.run(items)
+            documents = [item for item in items if isinstance(item, Document)]
+            digest = await builder.build([(d, outcomes[d.source]) for d in documents])
     read_failures = [read_failure(item) for item in items if isinstance(item, ReadError)]
     return digest.model_copy(update={"failed": read_failures + digest.failed})
 

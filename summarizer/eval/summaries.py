@@ -30,6 +30,8 @@ from summarizer.extraction.models import (
     Usage,
 )
 from summarizer.inputs.documents import Document
+from summarizer.runs.runner import open_batch
+from summarizer.settings import Settings
 
 METRICS = ("rouge1", "rouge2", "rougeLsum")
 OURS = "summarizer"
@@ -347,3 +349,29 @@ class EvalReport:
             "usage": self.usage(cost_usd),
             "per_document": list(self.rows()),
         }
+
+
+async def evaluate(
+    settings: Settings, dataset: str, items: list[EvalItem], *, command: str = "eval"
+) -> EvalSummary:
+    """Our summaries of the dataset's documents, by a batch run (store, cache: an unchanged
+    re-run is free), scored against their references and ranked among the systems."""
+    outcomes: dict[str, Outcome] = {}
+    keep = lambda outcome: outcomes.__setitem__(outcome.id, outcome)  # noqa: E731
+    with open_batch(settings, keep, command=command) as runner:
+        async with runner.summarizer:
+            totals = await runner.run([item.document() for item in items])
+    run = runner.summarizer
+    report = EvalReport(
+        dataset=dataset,
+        model=run.endpoint.model,
+        prompt={
+            "name": run.prompt.name,
+            "hash": run.prompt.hash,
+            "schema": run.schema.name,
+            "schema_hash": run.schema.hash,
+        },
+        items=items,
+        outcomes=outcomes,
+    )
+    return report.summary(cost_usd=None if totals.unpriced else round(totals.cost_usd, 6))

@@ -355,6 +355,12 @@ def _within(sorted_values: list[int], low: int, high: int) -> list[int]:
     ]
 
 
+def stands_in(text: str, quote: str) -> bool:
+    """Whether `quote` stands in `text`, exactly or but for case, spacing and quote marks."""
+    status = Locator(text).locate(quote).status
+    return status in (GroundingStatus.EXACT, GroundingStatus.NORMALIZED)
+
+
 def locate_all(
     text: str, quotes: Iterable[str], policy: GroundingPolicy = DEFAULT_GROUNDING
 ) -> list[Evidence]:

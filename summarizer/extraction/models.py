@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from contextvars import ContextVar
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, Self
 
@@ -17,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -126,10 +126,23 @@ class QuoteCheck(Protocol):
 
 GROUNDING_ERROR = "grounding"
 
-# The check for the document being extracted in this task. Not instructor's `context`:
-# given one, instructor renders every message as a Jinja template, so an article's own
-# "{{ ... }}" would vanish from what the model reads and a stray "{%" would fail it.
-GROUNDING_CHECK: ContextVar[QuoteCheck | None] = ContextVar("grounding_check", default=None)
+
+class QuoteContext(dict[str, Any]):
+    """pydantic's validation context for one call: the document's quote check, as an
+    attribute. Empty as a dict on purpose: instructor renders every message as a Jinja
+    template when its `context` is non-empty, and an article's own "{{ ... }}" would vanish
+    from what the model reads (a stray "{%" would fail the call)."""
+
+    def __init__(self, check: QuoteCheck) -> None:
+        super().__init__()
+        self.check = check
+
+
+def quote_enum(choices: list[str]) -> dict[str, Any]:
+    """A quote's JSON schema when it must be one of the source's sentences: an `enum`, which
+    llama.cpp and OpenAI's structured outputs compile into the grammar, so that the 1.5B
+    model copies a sentence of the article, never one of its own summary."""
+    return {"type": "string", "enum": choices, "description": "A sentence of the article, verbatim"}
 
 
 class Synopsis(BaseModel):
@@ -168,30 +181,21 @@ class GroundedAnswer(Synopsis):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Cached: instructor asks for the schema on every request, and pydantic takes about
-        3 ms to build it, a large share of a batch's per-document time.
-
-        With a QuoteCheck set for this task, a quote must be one of the source's sentences
-        (an `enum`, which llama.cpp and OpenAI's structured outputs compile into the grammar):
-        the 1.5B model then copies a sentence of the article, never one of its own summary.
-        The class stays one class: a class per document would never be freed."""
+        3 ms to build it, a large share of a batch's per-document time. A document's quote
+        enum (quote_enum) is set in the request by the client, per call
+        (summarizer.llm.client): the class stays one class, and a class per document would
+        never be freed."""
         key = (cls, args, tuple(sorted(kwargs.items())))
         if key not in cls._schemas:
             cls._schemas[key] = super().model_json_schema(*args, **kwargs)
-        schema = copy.deepcopy(cls._schemas[key])
-        check = GROUNDING_CHECK.get()
-        choices = check.quote_choices() if check is not None else None
-        if choices:
-            schema["$defs"][cls.item_definition]["properties"]["quote"] = {
-                "type": "string",
-                "enum": choices,
-                "description": "A sentence of the article, verbatim",
-            }
-        return schema
+        return copy.deepcopy(cls._schemas[key])
 
     @model_validator(mode="after")
-    def quotes_stand_in_the_source(self) -> Self:
-        """With a QuoteCheck set for this task, invented quotes trigger a re-ask."""
-        check = GROUNDING_CHECK.get()
+    def quotes_stand_in_the_source(self, info: ValidationInfo) -> Self:
+        """With a QuoteCheck in the validation context (QuoteContext), invented quotes
+        trigger a re-ask."""
+        context = info.context
+        check = context.check if isinstance(context, QuoteContext) else None
         if check is not None and (complaint := check.complaint(self)):
             # Its own error type: grounding re-asks have their own budget (the check's),
             # apart from the schema re-asks (summarizer.llm.client).

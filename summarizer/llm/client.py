@@ -3,15 +3,19 @@ retries inside each attempt.
 
 Two retry layers, kept apart: tenacity (summarizer.llm.retry) retries transport failures
 around every HTTP call; instructor re-asks the model only when its output fails validation.
+
+What belongs to one call travels with it as a `Call`: the document's quote check (the quote
+enum in the request, and the grounding re-asks in validation) and, in a Batch API run, the
+route its requests take. A call whose request must wait for a batch returns `Pending`.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 import instructor
@@ -20,8 +24,15 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
-from summarizer.errors import BadResponseError, LLMError
-from summarizer.extraction.models import GROUNDING_ERROR, Usage
+from summarizer.errors import AwaitingBatch, BadResponseError, LLMError
+from summarizer.extraction.models import (
+    GROUNDING_ERROR,
+    GroundedAnswer,
+    QuoteCheck,
+    QuoteContext,
+    Usage,
+    quote_enum,
+)
 from summarizer.llm.limits import RateLimiter, estimate_tokens
 from summarizer.llm.providers import Endpoint
 from summarizer.llm.recording import is_replay_miss
@@ -33,15 +44,32 @@ from summarizer.settings import Settings
 M = TypeVar("M", bound=BaseModel)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A document that waits for a provider's batch to answer one of its requests: it is
+    tried again once the batch is done (summarizer.runs.provider_batch)."""
+
+    reason: str
+
+
 class BatchRoute(Protocol):
     """Where a document's requests go in a Batch API run: a batch's answer, a live call
-    (`live`), or a Deferred."""
+    (`live`), or `Pending` when the request must wait for a batch."""
 
-    async def send(self, request: dict[str, Any], live: Callable[..., Awaitable[Any]]) -> Any: ...
+    async def send(
+        self, request: dict[str, Any], live: Callable[..., Awaitable[Any]]
+    ) -> Any | Pending: ...
 
 
-# Set around one document by a Batch API run; None: every request is a live call.
-BATCH_ROUTE: ContextVar[BatchRoute | None] = ContextVar("summarizer_batch_route", default=None)
+@dataclass(frozen=True)
+class Call:
+    """What belongs to one structured call besides its messages and answer model."""
+
+    # The document's grounding check: its sentences become the quote enum of the request,
+    # and quotes not in the source are re-asked for while validating.
+    quotes: QuoteCheck | None = None
+    # A Batch API run's road for this document's requests; None: every request is live.
+    route: BatchRoute | None = None
 
 
 @dataclass(frozen=True)
@@ -64,26 +92,37 @@ class LLMClient:
         self.settings = settings
         self.limiter = limiter
         self._sdk = open_sdk(endpoint, settings)
-        mode = self._sdk.modes[endpoint.structured_mode]
-        create = with_transport_retries(
-            self._create, settings.retry, on_backoff=limiter.pause if limiter else None
-        )
-        # instructor's from_openai / from_anthropic, but around our create: theirs would call
-        # the SDK directly, leaving no place for the transport retries.
-        patched = instructor.patch(create=create, mode=mode, provider=self._sdk.provider)
-        self._instructor = instructor.AsyncInstructor(
-            client=self._sdk.client, create=patched, mode=mode, provider=self._sdk.provider
-        )
+        self._mode = self._sdk.modes[endpoint.structured_mode]
 
     async def close(self) -> None:
         await self._sdk.close()
 
-    async def _create(self, **request: Any) -> Any:
-        route = BATCH_ROUTE.get()
-        if route is None:
+    def _instructor(self, call: Call, response_model: type[BaseModel]) -> Any:
+        """instructor's from_openai / from_anthropic, but around our create, for this call:
+        theirs would call the SDK directly, leaving no place for the transport retries, nor
+        for what belongs to the call. Wrapping costs microseconds, not a model class."""
+        create = with_transport_retries(
+            partial(self._create, call, response_model),
+            self.settings.retry,
+            on_backoff=self.limiter.pause if self.limiter else None,
+        )
+        provider = self._sdk.provider
+        patched = instructor.patch(create=create, mode=self._mode, provider=provider)
+        return instructor.AsyncInstructor(
+            client=self._sdk.client, create=patched, mode=self._mode, provider=provider
+        )
+
+    async def _create(self, call: Call, response_model: type[BaseModel], **request: Any) -> Any:
+        choices = call.quotes.quote_choices() if call.quotes is not None else None
+        if choices and issubclass(response_model, GroundedAnswer):
+            schema = _wrapped_once(response_model).model_json_schema()
+            request = constrain_quotes(request, schema, response_model.item_definition, choices)
+        if call.route is None:
             response = await self._send(**request)
         else:
-            response = await route.send(request, self._send)
+            response = await call.route.send(request, self._send)
+        if isinstance(response, Pending):  # out of instructor's loop; extract returns it
+            raise AwaitingBatch(response.reason)
         if not self._sdk.is_answer(response):
             cut_short = isinstance(response, str) and response.lstrip().startswith("{")
             raise BadResponseError(f"not {self._sdk.answer}: {_excerpt(response)}", cut_short)
@@ -98,8 +137,11 @@ class LLMClient:
         self,
         messages: list[ChatCompletionMessageParam],
         response_model: type[M],
-    ) -> Completion[M]:
-        """One structured answer; a validator's complaint becomes a re-ask."""
+        call: Call | None = None,
+    ) -> Completion[M] | Pending:
+        """One structured answer; a validator's complaint becomes a re-ask. Pending when a
+        Batch API run's request must wait for its batch."""
+        call = call or Call()
         reasks = AsyncRetrying(
             retry=retry_if_exception_type((ValidationError, json.JSONDecodeError)),
             stop=SchemaReaskBudget(self.settings.validation_retries),
@@ -107,10 +149,12 @@ class LLMClient:
         )
         tally = UsageTally()
         try:
-            value, raw = await self._instructor.create_with_completion(
+            client = self._instructor(call, response_model)
+            value, raw = await client.create_with_completion(
                 messages=messages,
                 response_model=_wrapped_once(response_model),
                 max_retries=reasks,
+                context=QuoteContext(call.quotes) if call.quotes is not None else None,
                 hooks=tally.hooks,
                 model=self.endpoint.model,
                 temperature=self.settings.temperature,
@@ -124,9 +168,13 @@ class LLMClient:
                 tally.usage,
             ) from exc
         except InstructorRetryException as exc:
+            if isinstance(exc.__cause__, AwaitingBatch):
+                return Pending(str(exc.__cause__))
             if isinstance(exc.__cause__, LLMError):  # a Batch API route's: already one line
                 raise exc.__cause__ from None
             raise self._error(exc, tally.usage) from exc
+        except AwaitingBatch as exc:
+            return Pending(str(exc))
         except api_errors() as exc:
             raise self._transport_error(exc, tally.usage) from exc
         return Completion(
@@ -203,6 +251,44 @@ def _wrapped_once(model: type[M]) -> type[M]:
     creates a new wrapper class for every request, and those classes are never freed
     (measured: ~23 KB per document in a batch)."""
     return cast(type[M], instructor.response_schema(model))
+
+
+def constrain_quotes(
+    request: Any, schema: dict[str, Any], item_definition: str, choices: list[str]
+) -> Any:
+    """The request with the quote enum in every copy of the answer's JSON `schema`: where the
+    provider's mode put it as JSON (response_format's, a tool's parameters or input_schema)
+    and where it wrote it into a prompt as text (the JSON modes). Its item's `quote` must be
+    one of the source's sentences. Dicts and lists are copied, never changed: instructor
+    keeps some of them cached for the next call."""
+    constrained = _with_enum(schema, item_definition, choices)
+    as_text = (_schema_text(schema), _schema_text(constrained))
+    return _constrained(request, item_definition, choices, as_text)
+
+
+def _constrained(value: Any, item: str, choices: list[str], as_text: tuple[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.replace(*as_text) if as_text[0] in value else value
+    if isinstance(value, list):
+        return [_constrained(v, item, choices, as_text) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("$defs"), dict) and item in value["$defs"]:
+        return _with_enum(value, item, choices)
+    return {key: _constrained(v, item, choices, as_text) for key, v in value.items()}
+
+
+def _with_enum(schema: dict[str, Any], item: str, choices: list[str]) -> dict[str, Any]:
+    copied = copy.deepcopy(schema)
+    properties = copied.get("$defs", {}).get(item, {}).get("properties", {})
+    if "quote" in properties:
+        properties["quote"] = quote_enum(choices)
+    return copied
+
+
+def _schema_text(schema: dict[str, Any]) -> str:
+    """The schema as instructor writes it into a JSON mode's prompt."""
+    return json.dumps(schema, indent=2, ensure_ascii=False)
 
 
 def _model_seconds(raw: Any) -> float | None:

@@ -1,13 +1,14 @@
 """`summarizer batch --batch-api`: a corpus through the provider's Batch API, at batch prices,
 with the store still the single source of truth.
 
-A document goes through the same pipeline as a live one; only its requests take another road
-(`summarizer.llm.client.BATCH_ROUTE`). Run over a document, the pipeline either finds every
-answer it asks for among the batches' answers (kept in the store), and its outcome is
-validated, grounded, priced and saved like a live one; or it asks for a request no batch has
-answered yet, which is written down, and the document waits. Once every document has been
-tried, the requests asked for go up in batches; the run polls them, keeps their answers in
-the store and tries the waiting documents again. An answer that fails validation or
+An executor of the runner (summarizer.runs.executors). A document goes through the same
+pipeline as a live one; only its requests take another road: the pipeline is given a
+`DocumentRoute` (summarizer.llm.client.BatchRoute). Run over a document, the pipeline either
+finds every answer it asks for among the batches' answers (kept in the store), and its
+outcome is validated, grounded, priced and saved like a live one; or it asks for a request no
+batch has answered yet, which is written down, and the document is Pending. Once every
+document has been tried, the requests asked for go up in batches; the run polls them, keeps
+their answers in the store and tries the waiting documents again. An answer that fails validation or
 grounding makes the pipeline re-ask: a new request, in a follow-up batch (or live, with
 fallback "live"). A request a batch failed or lost is sent again, up to `max_attempts`
 batches, then its document fails.
@@ -26,12 +27,12 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 from openai.types.chat import ChatCompletion
 
-from summarizer.errors import Deferred, LLMError
-from summarizer.extraction.models import Outcome, Usage
+from summarizer.errors import LLMError
+from summarizer.extraction.models import Usage
 from summarizer.inputs.documents import Document
 from summarizer.llm.batch_api import (
     MAX_BYTES_PER_FILE,
@@ -41,12 +42,10 @@ from summarizer.llm.batch_api import (
     request_line,
     split_files,
 )
-from summarizer.llm.client import BATCH_ROUTE
-from summarizer.llm.providers import Endpoint
 from summarizer.llm.sdks import response_usage
-from summarizer.pipeline import Summarizer
-from summarizer.runs.pricing import PriceTable
-from summarizer.runs.store import BatchJob, BatchRequest, BatchRequestState, Store, params_json
+from summarizer.pipeline import Pending, Summarizer, params_json
+from summarizer.runs.executors import Settled
+from summarizer.runs.store import BatchJob, BatchRequest, BatchRequestState, Store
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -67,27 +66,13 @@ class BatchApiOptions:
     max_bytes: int = MAX_BYTES_PER_FILE
 
 
-@dataclass(frozen=True)
-class Settled:
-    """A document's outcome, with the tokens batches answered and those sent live."""
-
-    outcome: Outcome
-    batch_usage: Usage
-    live_usage: Usage
-
-    def cost(self, prices: PriceTable, model: str) -> float | None:
-        batch = prices.cost(model, self.batch_usage, batch=True)
-        live = prices.cost(model, self.live_usage)
-        return None if batch is None or live is None else batch + live
-
-
 def body_sha256(request: dict[str, Any]) -> str:
     return hashlib.sha256(params_json(request).encode()).hexdigest()
 
 
 class DocumentRoute:
     """One document's requests in a Batch API run: each answered from a batch, sent live
-    (fallback), or asked of the next batch (a Deferred)."""
+    (fallback), or asked of the next batch (Pending)."""
 
     def __init__(self, batches: ProviderBatch, doc_key: str) -> None:
         self.batches = batches
@@ -97,7 +82,7 @@ class DocumentRoute:
         self.batch_usage = Usage()
         self.live_usage = Usage()
 
-    async def send(self, request: dict[str, Any], live: Any) -> Any:
+    async def send(self, request: dict[str, Any], live: Any) -> Any | Pending:
         body = body_sha256(request)
         answer = self.batches.store.batch_answer(body)
         if answer is not None:
@@ -107,7 +92,7 @@ class DocumentRoute:
             return response
         state = self.batches.states.get(body, BatchRequestState())
         if state.in_flight:
-            self._wait("in a batch still running")
+            return self._wait("in a batch still running")
         options = self.batches.options
         # Live, once batches had their chance: a request a batch failed, or a re-ask of an
         # answer a batch gave.
@@ -121,11 +106,11 @@ class DocumentRoute:
                 f"(last: {state.last_error})"
             )
         self.batches.ask(body, request, self.doc_key)
-        self._wait("for the next batch")
+        return self._wait("for the next batch")
 
-    def _wait(self, where: str) -> NoReturn:
+    def _wait(self, where: str) -> Pending:
         self.waiting = True
-        raise Deferred(f"waiting {where}")
+        return Pending(f"waiting {where}")
 
 
 @dataclass
@@ -138,13 +123,21 @@ class _Watch:
 
 
 class ProviderBatch:
-    """The Batch API side of a batch run: routes documents' requests, submits what they
-    ask, polls the batches in flight and keeps their answers in the store."""
+    """The runner's executor for a Batch API run: routes documents' requests, submits what
+    they ask, polls the batches in flight and keeps their answers in the store."""
 
     def __init__(
-        self, store: Store, endpoint: Endpoint, settings: Settings, options: BatchApiOptions
+        self,
+        summarizer: Summarizer,
+        store: Store,
+        settings: Settings,
+        options: BatchApiOptions,
+        in_flight: int,
     ) -> None:
+        self.summarizer = summarizer
+        self.in_flight = in_flight
         self.store = store
+        endpoint = summarizer.endpoint
         self.options = options
         self.api = BatchApi(endpoint, settings)
         # Batches belong to a server and a model: another's answers are not ours.
@@ -159,6 +152,9 @@ class ProviderBatch:
     async def close(self) -> None:
         await self.api.close()
 
+    async def start(self) -> None:
+        await self.recover()
+
     async def recover(self) -> None:
         """Before anything is asked: the batches an earlier run of this endpoint left in
         flight, found again (also one it stopped creating), so that their requests wait
@@ -168,18 +164,14 @@ class ProviderBatch:
                 await self._finish_submitting(job)
         self.states = self.store.batch_request_states()
 
-    async def summarize(
-        self, summarizer: Summarizer, document: Document, doc_key: str
-    ) -> Settled | None:
-        """The document's outcome, or None while it waits for a batch."""
-        route = DocumentRoute(self, doc_key)
-        token = BATCH_ROUTE.set(route)
-        try:
-            outcome = await summarizer.summarize(document)
-        finally:
-            BATCH_ROUTE.reset(token)
-        if route.waiting:
-            return None
+    async def summarize(self, document: Document, key: str) -> Settled | Pending:
+        """The document's outcome, or Pending while it waits for a batch."""
+        route = DocumentRoute(self, key)
+        outcome = await self.summarizer.summarize(document, route)
+        if isinstance(outcome, Pending):
+            return outcome
+        if route.waiting:  # a failure on the way (another window's) does not end it yet
+            return Pending("a request of it waits for a batch")
         return Settled(outcome, route.batch_usage, route.live_usage)
 
     def ask(self, body: str, request: dict[str, Any], doc_key: str) -> None:

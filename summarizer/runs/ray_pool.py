@@ -25,7 +25,8 @@ from summarizer.extraction.models import FailedDocument, Outcome
 from summarizer.inputs.documents import Document
 from summarizer.inputs.text import stem, stop_words
 from summarizer.llm.providers import select_endpoint
-from summarizer.pipeline import Summarizer
+from summarizer.pipeline import Pending, Summarizer
+from summarizer.runs.executors import Settled
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,9 @@ class SummarizerActor:
             if not self._opened:
                 await self.summarizer.__aenter__()  # the engine starts on first use
                 self._opened = True
-        return await self.summarizer.summarize(document)
+        outcome = await self.summarizer.summarize(document)
+        assert not isinstance(outcome, Pending)  # no Batch API route here: nothing waits
+        return outcome
 
     def ping(self) -> int:
         return os.getpid()
@@ -87,7 +90,8 @@ class _Slot:
 
 
 class RayPool:
-    """Actors of a Ray cluster serving one batch's documents, least loaded first."""
+    """The runner's executor on a Ray cluster: its actors serve one run's documents, least
+    loaded first."""
 
     def __init__(self, settings: Settings, options: RayOptions, in_flight: int) -> None:
         """`in_flight`: requests in flight as a single process would have them
@@ -167,7 +171,16 @@ class RayPool:
         """Wait until every actor is up (their process ids): a benchmark times the work."""
         return list(await asyncio.gather(*(slot.handle.ping.remote() for slot in self.slots)))
 
-    async def summarize(self, document: Document) -> Outcome:
+    async def start(self) -> None:
+        return None  # the actors start with the first document to do
+
+    async def settle(self, run_id: int) -> None:
+        return None  # nothing waits here
+
+    async def summarize(self, document: Document, key: str) -> Settled:
+        return Settled(await self.outcome(document))
+
+    async def outcome(self, document: Document) -> Outcome:
         """The document's outcome from an actor; another actor's if this one dies."""
         errors = self.ray.exceptions
         lost: list[str] = []
@@ -202,10 +215,16 @@ class RayPool:
         """Kill an actor, as a crash would (tests and fault drills)."""
         self.ray.kill(self.slots[0].handle, no_restart=True)
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """The actors killed and the cluster this run started shut down; once."""
         for slot in self._slots or []:
             self.ray.kill(slot.handle, no_restart=True)
+        self._slots = []
         if self._started_ray:
+            self._started_ray = False
             self.ray.shutdown()
 
 

@@ -1,9 +1,6 @@
-"""Batch a corpus: bounded concurrency, cache and resume through the store, streamed output.
-
-Documents flow through a bounded queue to N workers, so memory stays flat however large the
-corpus. Each worker asks the store first (a cached result is never paid twice), else the
-model, then records the outcome (one transaction) and hands it to the sink at once.
-"""
+"""The one runner of many documents: bounded concurrency, cache and resume through the store,
+outcomes streamed to a sink; and the runners that `summarize`, `batch`, `digest` and `eval`
+open, with their executor (summarizer.runs.executors) and store chosen from the settings."""
 
 from __future__ import annotations
 
@@ -22,11 +19,12 @@ from summarizer.extraction.models import DocumentResult, FailedDocument
 from summarizer.inputs.documents import Document, iter_documents
 from summarizer.llm.limits import RateLimiter
 from summarizer.llm.providers import Endpoint, select_endpoint
-from summarizer.pipeline import Outcome, Summarizer, read_failure
+from summarizer.pipeline import Outcome, Pending, RequestKey, Summarizer, read_failure
+from summarizer.runs.executors import Executor, Local
 from summarizer.runs.pricing import PriceTable, load_prices
 from summarizer.runs.provider_batch import BatchApiOptions, ProviderBatch
 from summarizer.runs.ray_pool import RayOptions, RayPool, check_ray_settings
-from summarizer.runs.store import LazyStore, RequestKey, RunTotals, Store, default_store_path
+from summarizer.runs.store import LazyStore, RunTotals, Store, default_store_path
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -105,42 +103,67 @@ class ProgressView(Protocol):
 Sink = Callable[[Outcome], None]
 
 
-@dataclass
-class Batch:
-    summarizer: Summarizer
-    store: Store
-    prices: PriceTable
-    sink: Sink
-    concurrency: int
-    command: str = "batch"
-    progress: ProgressView | None = None
-    totals: BatchTotals = field(default_factory=BatchTotals)
-    # The provider's Batch API instead of live calls (summarizer.runs.provider_batch).
-    provider_batch: ProviderBatch | None = None
-    # Documents summarized by a Ray cluster's actors, not in this process (summarizer.runs.ray_pool)
-    remote: RayPool | None = None
+class Runner:
+    """Many documents through one executor, with the store as cache, resume log and run
+    record; each outcome goes to `sink` as soon as it is done.
+
+    Documents flow through a bounded queue to as many workers as the executor keeps in
+    flight, so memory stays flat however large the corpus. Each worker asks the store first
+    (a cached result is never paid twice), else the executor, then records the outcome (one
+    transaction) and hands it to the sink at once. Documents the executor leaves Pending
+    (waiting for a provider's batch) go round again once it has settled.
+
+    Without a store (`summarizer summarize`) nothing is cached or recorded: every document
+    is summarized and handed on, in order when one is in flight.
+    """
+
+    def __init__(
+        self,
+        summarizer: Summarizer,
+        executor: Executor,
+        store: Store | None,
+        prices: PriceTable,
+        sink: Sink,
+        *,
+        command: str = "batch",
+        progress: ProgressView | None = None,
+    ) -> None:
+        self.summarizer = summarizer
+        self.executor = executor
+        self.store = store
+        self.prices = prices
+        self.sink = sink
+        self.command = command
+        self.progress = progress
+        self.totals = BatchTotals()
+
+    @property
+    def concurrency(self) -> int:
+        return self.executor.in_flight
 
     async def run(self, documents: Iterable[Document | ReadError]) -> BatchTotals:
-        if self.summarizer.window_cache is None:  # long documents resume at the window
-            self.summarizer.window_cache = self.store
-        run_id = self.store.start_run(
-            self.command, self.summarizer.endpoint.model, self.summarizer.prompt.hash
-        )
+        """Every document's outcome to the sink; the totals. Enter the summarizer (`async
+        with runner.summarizer`) around it: its engine and cassette serve the run."""
+        run_id = self._start_run()
         finished = False
         try:
-            if self.provider_batch is not None:
-                await self.provider_batch.recover()
+            await self.executor.start()
             waiting = await self._round(documents, run_id, first=True)
             while waiting:  # documents waiting for the provider's batches
-                assert self.provider_batch is not None
-                await self.provider_batch.settle(run_id)
+                await self.executor.settle(run_id)
                 waiting = await self._round(waiting, run_id, first=False)
             finished = True
         finally:
-            self.store.update_run(run_id, self.totals.snapshot(), finished=finished)
-            if self.provider_batch is not None:
-                await self.provider_batch.close()
+            if self.store is not None:
+                self.store.update_run(run_id, self.totals.snapshot(), finished=finished)
+            await self.executor.close()
         return self.totals
+
+    def _start_run(self) -> int:
+        if self.store is None:
+            return 0
+        run = self.summarizer
+        return self.store.start_run(self.command, run.endpoint.model, run.prompt.hash)
 
     async def _round(
         self, documents: Iterable[Document | ReadError], run_id: int, first: bool
@@ -163,7 +186,7 @@ class Batch:
                 self.totals.add(outcome, cached, cost)
                 if self.progress is not None:
                     self.progress.update(self.totals)
-                if time.monotonic() - last_update > _RUN_UPDATE_EVERY_S:
+                if self.store is not None and time.monotonic() - last_update > _RUN_UPDATE_EVERY_S:
                     last_update = time.monotonic()
                     self.store.update_run(run_id, self.totals.snapshot(), finished=False)
 
@@ -200,21 +223,19 @@ class Batch:
             key = self.summarizer.request_key(item)
         except PromptError as exc:
             return FailedDocument(id=item.id, source=item.source, error=str(exc)), False, None
-        hit = self.store.cached(key.key)
+        hit = self.store.cached(key.key) if self.store is not None else None
         if hit is not None:
             # Same text under another name or path: the result, relabelled.
             return hit.model_copy(update={"id": item.id, "source": item.source}), True, 0.0
-        if self.provider_batch is not None:
-            settled = await self.provider_batch.summarize(self.summarizer, item, key.key)
-            if settled is None:
-                return None
-            outcome = settled.outcome
-            cost = settled.cost(self.prices, _model(outcome, key))
-        else:
-            summarize = self.summarizer.summarize if self.remote is None else self.remote.summarize
-            outcome = await summarize(item)
-            cost = self.prices.cost(_model(outcome, key), outcome.usage)
-        self.store.save(key, outcome, cost, run_id)
+        level = logging.INFO if self.concurrency == 1 else logging.DEBUG
+        logger.log(level, "summarizing %s (%d characters)", item.source, len(item.text))
+        settled = await self.executor.summarize(item, key.key)
+        if isinstance(settled, Pending):
+            return None
+        outcome = settled.outcome
+        cost = settled.cost(self.prices, _model(outcome, key))
+        if self.store is not None:
+            self.store.save(key, outcome, cost, run_id)
         return outcome, False, cost
 
 
@@ -258,32 +279,93 @@ def open_batch(
     progress: ProgressView | None = None,
     batch_api: BatchApiOptions | None = None,
     ray: RayOptions | None = None,
-) -> Iterator[Batch]:
-    """A batch job as the tool runs one: requests in flight and engine slots for the
-    endpoint (settings.concurrency to choose), the store (settings.store_path), the price
-    table (free on the embedded engine), outcomes handed to `sink` as they are done; with
-    `batch_api`, the requests go through the provider's Batch API; with `ray`, documents
-    are summarized by a Ray cluster's actors (this process still the store's only writer).
-    Enter the job's summarizer (`async with job.summarizer`) around `job.run`."""
+) -> Iterator[Runner]:
+    """A runner as `summarizer batch` makes one: requests in flight and engine slots for
+    the endpoint (settings.concurrency to choose), the store (settings.store_path), the
+    price table (free on the embedded engine), outcomes handed to `sink` as they are done;
+    with `batch_api`, the requests go through the provider's Batch API; with `ray`,
+    documents are summarized by a Ray cluster's actors (this process still the store's only
+    writer). Each of `prices`, `limiter`, `batch_api` and `ray`, when not given, comes from
+    the settings (prices_path; rpm and tpm; batch_api, batch_fallback and batch_poll_s; ray,
+    ray_address and ray_actors). Enter the runner's summarizer (`async with
+    runner.summarizer`) around `runner.run`.
+
+    >>> import asyncio
+    >>> from pathlib import Path
+    >>> from summarizer import Settings
+    >>> settings = Settings.from_env(
+    ...     replay_cassette=Path("cassettes/examples/002_f8c6bddbe5b99dbe.yaml"))
+    >>> headlines = []
+    >>> articles = iter_documents(["examples/articles/002_f8c6bddbe5b99dbe.txt"])
+    >>> async def main(runner: Runner) -> BatchTotals:
+    ...     async with runner.summarizer:
+    ...         return await runner.run(articles)
+    >>> with open_batch(settings, lambda outcome: headlines.append(outcome.status)) as runner:
+    ...     totals = asyncio.run(main(runner))
+    >>> totals.finished, headlines
+    (1, ['ok'])
+    """
     settings, in_flight = concurrency_for(settings, settings.concurrency)
-    summarizer = Summarizer(settings, limiter)
+    endpoint = select_endpoint(settings)
+    batch_api = batch_api or batch_api_options(settings)
+    ray = ray or ray_options(settings)
+    limiter = limiter or rate_limiter(settings)
+    prices = prices or settings.prices_path
     if batch_api is not None:
-        check_batch_api(summarizer.endpoint)
+        check_batch_api(endpoint)
         if ray is not None:
             raise BatchApiUnavailable("--batch-api and --ray cannot be used together")
     if ray is not None:
         check_ray_settings(settings)
-    price_table = load_prices(prices, free=summarizer.endpoint.provider == "local")
+    price_table = load_prices(prices, free=endpoint.provider == "local")
     with ExitStack() as stack:
         store = stack.enter_context(open_store(settings))
-        job = Batch(summarizer, store, price_table, sink, in_flight, command, progress)
+        # Long documents resume at the window.
+        summarizer = Summarizer(settings, limiter, window_cache=store)
+        executor: Executor
         if batch_api is not None:
-            job.provider_batch = ProviderBatch(store, summarizer.endpoint, settings, batch_api)
-        if ray is not None:
-            job.remote = RayPool(settings, ray, in_flight)
-            stack.callback(job.remote.close)
-            job.concurrency = job.remote.in_flight
-        yield job
+            executor = ProviderBatch(summarizer, store, settings, batch_api, in_flight)
+        elif ray is not None:
+            executor = RayPool(settings, ray, in_flight)
+            stack.callback(executor.shutdown)  # also when the run never starts
+        else:
+            executor = Local(summarizer, in_flight)
+        yield Runner(
+            summarizer, executor, store, price_table, sink, command=command, progress=progress
+        )
+
+
+@contextmanager
+def open_summarize(settings: Settings, sink: Sink) -> Iterator[Runner]:
+    """A runner as `summarizer summarize` makes one: one document at a time, in order, and
+    nothing cached or recorded but long documents' windows (so that a re-run resumes)."""
+    with ExitStack() as stack:
+        windows = window_store(settings)
+        if windows is not None:
+            stack.callback(windows.close)
+        summarizer = Summarizer(settings, window_cache=windows)
+        prices = load_prices(None, free=summarizer.endpoint.provider == "local")
+        yield Runner(summarizer, Local(summarizer, 1), None, prices, sink, command="summarize")
+
+
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    """--rpm and --tpm: a client-side limit on requests and tokens a minute."""
+    if settings.rpm or settings.tpm:
+        return RateLimiter(settings.rpm, settings.tpm)
+    return None
+
+
+def batch_api_options(settings: Settings) -> BatchApiOptions | None:
+    if settings.batch_api:
+        return BatchApiOptions(settings.batch_fallback, settings.batch_poll_s)
+    return None
+
+
+def ray_options(settings: Settings) -> RayOptions | None:
+    """--ray-address alone implies --ray."""
+    if settings.ray or settings.ray_address:
+        return RayOptions(settings.ray_address, settings.ray_actors)
+    return None
 
 
 def check_batch_api(endpoint: Endpoint) -> None:
@@ -305,12 +387,43 @@ async def run(
     sink: Sink | None = None,
 ) -> BatchTotals:
     """Summarize `inputs` (paths, globs, directories, tables or URLs as the CLI reads them,
-    or Documents) with the store's cache and resume log; each outcome goes to `sink`."""
+    or Documents) with the store's cache and resume log; each outcome goes to `sink`.
+
+    >>> import asyncio
+    >>> from pathlib import Path
+    >>> from summarizer import Document, Settings
+    >>> text = Path("examples/articles/002_f8c6bddbe5b99dbe.txt").read_text(encoding="utf-8")
+    >>> settings = Settings.from_env(
+    ...     replay_cassette=Path("cassettes/examples/002_f8c6bddbe5b99dbe.yaml"))
+    >>> document = Document(id="gaza", source="gaza.txt", text=text)
+    >>> totals = asyncio.run(run([document], settings))
+    >>> totals.done
+    1
+
+    A second run of the same text is answered by the store, with no model call:
+
+    >>> asyncio.run(run([document], settings)).cached
+    1
+    """
     settings = settings or Settings.from_env()
     documents = _documents(inputs)
-    with open_batch(settings, sink or (lambda outcome: None)) as job:
-        async with job.summarizer:
-            return await job.run(documents)
+    with open_batch(settings, sink or (lambda outcome: None)) as runner:
+        async with runner.summarizer:
+            return await runner.run(documents)
+
+
+async def summarize(
+    inputs: Iterable[str | Document | ReadError], settings: Settings | None = None
+) -> list[Outcome]:
+    """What `summarizer summarize` does, for Python: every input's outcome, in order, with
+    nothing cached but long documents' windows (in settings.store_path's store, or the
+    default one), so that a re-run of a long document resumes at the window."""
+    settings = settings or Settings.from_env()
+    outcomes: list[Outcome] = []
+    with open_summarize(settings, outcomes.append) as runner:
+        async with runner.summarizer:
+            await runner.run(_documents(inputs))
+    return outcomes
 
 
 def _documents(inputs: Iterable[str | Document | ReadError]) -> Iterator[Document | ReadError]:

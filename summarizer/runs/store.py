@@ -8,7 +8,6 @@ most the documents in flight.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
@@ -24,6 +23,7 @@ from summarizer.extraction.models import DocumentResult, FailedDocument
 
 # Imported from here by summarizer.runs.logs: one alias, defined in schemas.
 from summarizer.extraction.models import Outcome as Outcome
+from summarizer.pipeline.keys import RequestKey
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outcomes (
@@ -116,18 +116,6 @@ class Connected:
 
 def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("summarizer")) / "store.sqlite3"
-
-
-@dataclass(frozen=True)
-class RequestKey:
-    """Everything that determines an outcome; its hash is the cache key."""
-
-    content_sha256: str
-    prompt_hash: str
-    schema_version: str
-    model: str
-    params: str  # JSON of the request and grounding parameters, messages included by hash
-    key: str
 
 
 @dataclass(frozen=True)
@@ -477,7 +465,3 @@ def store_error(path: Path, error: BaseException) -> StoreError:
     else:
         cause = str(error)
     return StoreError(f"store {path}: {cause}")
-
-
-def params_json(values: dict[str, object]) -> str:
-    return json.dumps(values, sort_keys=True, separators=(",", ":"))

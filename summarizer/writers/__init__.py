@@ -1,4 +1,6 @@
-"""Writers turn outcomes into markdown, json or jsonl, streaming where the format allows."""
+"""Writers: outcomes as markdown, JSON, JSONL and the review page, and a digest as markdown,
+JSON and HTML, streaming where the format allows; output files written whole or not at all.
+They may import digest, eval and the stages below; never cli."""
 
 from __future__ import annotations
 
