@@ -27,8 +27,8 @@ from summarizer.pipeline import Summarizer
 from summarizer.settings import Settings
 from summarizer.testing import ARTICLES
 
-# One engine at a time: the three tests run on one xdist worker, one after the other.
-pytestmark = [pytest.mark.live, pytest.mark.xdist_group("embedded-engine")]
+# One engine at a time: the module runs on one xdist worker (--dist loadfile).
+pytestmark = pytest.mark.live
 
 
 def _engine_missing() -> str | None:

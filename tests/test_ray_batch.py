@@ -29,9 +29,8 @@ from summarizer.settings import Settings
 from summarizer.testing import FakeServer
 
 RAY = Path(sys.executable).with_name("ray")
-# One worker for the whole module: its cluster is module-scoped, and `ray stop --force` at
-# its end stops every Ray node on the machine.
-pytestmark = pytest.mark.xdist_group("ray-cluster")
+# The module runs on one xdist worker (--dist loadfile): its cluster is module-scoped, and
+# `ray stop --force` at its end stops every Ray node on the machine.
 
 
 def _free_port() -> int:

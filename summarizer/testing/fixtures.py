@@ -77,7 +77,7 @@ def pytest_recording_configure(config: Any, vcr: Any) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of an xdist_group (the engine's, the Ray cluster's: the longest run of one
-    worker) go first, so that the other workers' short tests fill their time instead of the
-    suite waiting on them at its end. The order is otherwise the collection's."""
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+    """The embedded engine's tests (the longest module by far) go first, so that the other
+    workers' modules fill their time instead of the suite waiting on them at its end. The
+    order is otherwise the collection's."""
+    items.sort(key=lambda item: item.get_closest_marker("live") is None)
