@@ -37,8 +37,12 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import ARTICLES, fully_grounded_example, recorded_completion  # noqa: E402
-from tests.faultserver import FaultServer  # noqa: E402
+from summarizer.testing import (  # noqa: E402
+    ARTICLES,
+    FakeServer,
+    fully_grounded_example,
+    recorded_completion,
+)
 
 LATENCY_S = 0.2
 CONCURRENCY = 64
@@ -177,7 +181,7 @@ def main() -> None:
     ideal = CONCURRENCY / LATENCY_S
     with (
         tempfile.TemporaryDirectory() as name,
-        FaultServer(completion, latency_s=LATENCY_S) as server,
+        FakeServer(completion, latency_s=LATENCY_S) as server,
     ):
         tmp = Path(name)
         corpus = write_corpus(tmp / "corpus.jsonl", count, text)

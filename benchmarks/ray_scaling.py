@@ -31,8 +31,12 @@ from summarizer.inputs.documents import Document  # noqa: E402
 from summarizer.runs.ray_pool import RayOptions, RayPool  # noqa: E402
 from summarizer.runs.runner import open_batch  # noqa: E402
 from summarizer.settings import Settings  # noqa: E402
-from tests.conftest import ARTICLES, fully_grounded_example, recorded_completion  # noqa: E402
-from tests.faultserver import FaultServer  # noqa: E402
+from summarizer.testing import (  # noqa: E402
+    ARTICLES,
+    FakeServer,
+    fully_grounded_example,
+    recorded_completion,
+)
 
 LATENCY_S = 0.2
 CONCURRENCY = 64
@@ -101,7 +105,7 @@ def main() -> None:
     rates: dict[int, float] = {}
     with (
         tempfile.TemporaryDirectory() as name,
-        FaultServer(recorded_completion(stem), latency_s=LATENCY_S) as server,
+        FakeServer(recorded_completion(stem), latency_s=LATENCY_S) as server,
     ):
         for actors in [0, *args.actors]:
             figures = measure(server.url, args.docs, actors, Path(name))

@@ -2,7 +2,7 @@
 
     python scripts/record_batch_api.py      # cassettes/batch_api/two_articles.yaml
 
-The Batch API is the local one of the tests (tests/batchserver.py: `/v1/files` and
+The Batch API is the local one of the tests (summarizer/testing/batches.py: `/v1/files` and
 `/v1/batches` on 127.0.0.1), and each request line of a batch is answered by the embedded
 engine: a real run of the whole road (upload, create, polls, output download, validation
 and grounding of each answer, a follow-up batch for any re-ask), with no key and nothing
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from summarizer.llm.engine import open_local_engine  # noqa: E402
 from summarizer.llm.model_store import MODEL_NAME  # noqa: E402
 from summarizer.settings import Settings  # noqa: E402
-from tests.batchserver import BatchServer  # noqa: E402
+from summarizer.testing import FakeServer  # noqa: E402
 
 ARTICLES = [
     "examples/articles/002_f8c6bddbe5b99dbe.txt",
@@ -44,7 +44,7 @@ def main() -> None:
             response.raise_for_status()
             return dict(response.json())
 
-        with BatchServer({}, answer=answer, lines_per_poll=1) as server:
+        with FakeServer(answer=answer, lines_per_poll=1) as server:
             CASSETTE.parent.mkdir(parents=True, exist_ok=True)
             CASSETTE.unlink(missing_ok=True)
             args = [

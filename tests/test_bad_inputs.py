@@ -19,9 +19,14 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.testing import (
+    ARTICLES,
+    ROOT,
+    FakeServer,
+    fully_grounded_example,
+    recorded_completion,
+)
 
-from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
-from .faultserver import FaultServer
 from .test_converters import PAGES, encrypted_pdf, make_pdf, scanned_pdf
 
 runner = CliRunner()
@@ -139,22 +144,16 @@ BAD_INPUTS: dict[str, Builder] = {
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer(recorded_completion(fully_grounded_example())) as running:
+def server() -> Iterator[FakeServer]:
+    with FakeServer(recorded_completion(fully_grounded_example())) as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def good_article() -> str:
     return str(ARTICLES / f"{fully_grounded_example()}.txt")
 
 
-def endpoint(server: FaultServer) -> list[str]:
+def endpoint(server: FakeServer) -> list[str]:
     return ["--base-url", server.url, "--model", "m", "--grounding-reasks", "0", "-q"]
 
 
@@ -168,7 +167,7 @@ def assert_good_result_complete(record: dict[str, Any]) -> None:
 @pytest.mark.parametrize("command", ["batch", "summarize"])
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_a_bad_input_fails_alone(
-    case: str, command: str, tmp_path: Path, server: FaultServer
+    case: str, command: str, tmp_path: Path, server: FakeServer
 ) -> None:
     argument, cause, options = BAD_INPUTS[case](tmp_path)
     out = tmp_path / "out.jsonl"
@@ -198,7 +197,7 @@ def _without_dac_override() -> list[str]:
 
 
 def test_an_unreadable_subfolder_is_reported_not_skipped(
-    tmp_path: Path, server: FaultServer
+    tmp_path: Path, server: FakeServer
 ) -> None:
     corpus = tmp_path / "corpus"
     (corpus / "locked").mkdir(parents=True)

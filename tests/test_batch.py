@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
@@ -34,16 +33,7 @@ from summarizer.runs.runner import (
 )
 from summarizer.runs.store import Store
 from summarizer.settings import RetryPolicy, Settings
-
-from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
-from .faultserver import FAULTS, FaultServer, random_faults
-
-
-@pytest.fixture(scope="module")
-def article() -> tuple[str, dict[str, Any]]:
-    """The text of an example and the completion the embedded engine recorded for it."""
-    stem = fully_grounded_example()
-    return (ARTICLES / f"{stem}.txt").read_text(encoding="utf-8"), recorded_completion(stem)
+from summarizer.testing import FAULTS, ROOT, FakeServer, random_faults
 
 
 def recorded_usage(completion: dict[str, Any]) -> Usage:
@@ -92,7 +82,7 @@ def test_200_documents_under_faults_end_done_or_failed_none_lost_or_duplicated(
     text, completion = article
     docs = _corpus(text, 200)
     with (
-        FaultServer(completion, random_faults(0.3), slow_s=2.0) as server,
+        FakeServer(completion, random_faults(0.3), slow_s=2.0) as server,
         Store(tmp_path / "s.db") as store,
     ):
         totals, outcomes = _run(_settings(server.url), store, docs, concurrency=16)
@@ -113,7 +103,7 @@ def test_cached_rerun_makes_zero_requests(
 ) -> None:
     text, completion = article
     docs = _corpus(text, 30)
-    with FaultServer(completion) as server, Store(tmp_path / "s.db") as store:
+    with FakeServer(completion) as server, Store(tmp_path / "s.db") as store:
         first, _ = _run(_settings(server.url), store, docs, concurrency=8)
         assert (first.done, first.cached, server.requests) == (30, 0, 30)
         server.reset_counts()
@@ -131,7 +121,7 @@ def test_failures_are_recorded_and_retried_on_the_next_run(
 ) -> None:
     text, completion = article
     docs = _corpus(text, 5)
-    with FaultServer(completion, lambda n: "500") as server, Store(tmp_path / "s.db") as store:
+    with FakeServer(completion, lambda n: "500") as server, Store(tmp_path / "s.db") as store:
         totals, outcomes = _run(
             _settings(server.url, retry=RetryPolicy(attempts=1)), store, docs, 2
         )
@@ -188,7 +178,7 @@ def test_kill_9_then_rerun_finishes_with_exactly_one_result_per_document(
     docs = _corpus(text, 60)
     corpus, out, store = tmp_path / "corpus.jsonl", tmp_path / "out.jsonl", tmp_path / "store.db"
     _write_corpus(corpus, docs)
-    with FaultServer(completion, latency_s=0.2) as server:
+    with FakeServer(completion, latency_s=0.2) as server:
         command = _batch_command(corpus, out, store, server.url, concurrency=4)
         process = subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -219,7 +209,7 @@ def test_two_runs_share_one_store_without_locking_each_other_out(
     docs = _corpus(text, 40)
     corpus, store = tmp_path / "corpus.jsonl", tmp_path / "store.db"
     _write_corpus(corpus, docs)
-    with FaultServer(completion, latency_s=0.02) as server:
+    with FakeServer(completion, latency_s=0.02) as server:
         runs = [
             subprocess.Popen(
                 _batch_command(corpus, tmp_path / f"out{i}.jsonl", store, server.url, 8),
@@ -257,7 +247,7 @@ def test_batch_cli_reads_a_directory_reports_bad_rows_and_lists_runs(
     (folder / "empty.md").write_text("")
     out, store = tmp_path / "out.jsonl", tmp_path / "store.db"
     runner = CliRunner()
-    with FaultServer(completion) as server:
+    with FakeServer(completion) as server:
         result = runner.invoke(
             app,
             [
@@ -327,7 +317,7 @@ def test_a_slow_input_does_not_stall_the_requests_in_flight(
         read_second_at.append(time.monotonic())
         yield second
 
-    with FaultServer(completion, latency_s=0.1) as server, Store(tmp_path / "s.db") as store:
+    with FakeServer(completion, latency_s=0.1) as server, Store(tmp_path / "s.db") as store:
         totals, _outcomes = _run(_settings(server.url), store, slowly_read(), 2)
         answered = sorted(server.answered)
     assert totals.done == 2

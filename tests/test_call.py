@@ -13,9 +13,7 @@ from summarizer.inputs.documents import Document
 from summarizer.llm.client import constrain_quotes
 from summarizer.pipeline import Summarizer
 from summarizer.settings import Settings
-
-from .conftest import recorded_completion
-from .loopback import Reply, completion_with_content, serve
+from summarizer.testing import Reply, completion_with_content, recorded_completion, serve
 
 TEMPLATED = (
     "Talks on the {{ ceasefire }} resumed in Cairo on Monday, officials said.\n\n"

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from summarizer.inputs.cleaning import strip_boilerplate
 from summarizer.inputs.documents import Document
-
-from .conftest import ARTICLES
+from summarizer.testing import ARTICLES
 
 BODY = "\n".join(
     f"Paragraph {i} of the story, with enough words to be a paragraph." for i in range(8)

@@ -12,27 +12,23 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.extraction.models import DocumentResult
 from summarizer.inputs.writing_systems import foreign_letters, scripts_of
-
-from .conftest import (
+from summarizer.testing import (
     ARTICLES,
     EXAMPLE_CASSETTES,
     ROOT,
+    Reply,
+    completion_with_content,
+    error_body,
     example_stems,
     fully_grounded_example,
     recorded_completion,
+    serve,
 )
-from .loopback import Reply, completion_with_content, error_body, serve
 
 runner = CliRunner()
 STEM = "002_f8c6bddbe5b99dbe"
 ARTICLE = str(ARTICLES / f"{STEM}.txt")
 CASSETTE = str(EXAMPLE_CASSETTES / f"{STEM}.yaml")
-
-
-@pytest.fixture(autouse=True)
-def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def _invoke(*args: str) -> Any:

@@ -18,8 +18,7 @@ from summarizer.cli import app
 from summarizer.errors import SettingsError
 from summarizer.extraction.models import DocumentResult
 from summarizer.settings import ConfigFile, Settings, flag_values, resolve
-
-from .conftest import ARTICLES, EXAMPLE_CASSETTES, ROOT
+from summarizer.testing import ARTICLES, EXAMPLE_CASSETTES, ROOT
 
 runner = CliRunner()
 KEY = "sk-config-test-0123456789abcdefWXYZ"

@@ -20,9 +20,13 @@ from summarizer.cli import app
 from summarizer.errors import ConversionError
 from summarizer.inputs.converters import PAGE_BREAK, docx_text, pdf_text, unwrapped
 from summarizer.inputs.documents import read_path
-
-from .conftest import fully_grounded_example, recorded_completion
-from .loopback import Reply, completion_with_content, serve
+from summarizer.testing import (
+    Reply,
+    completion_with_content,
+    fully_grounded_example,
+    recorded_completion,
+    serve,
+)
 
 runner = CliRunner()
 PAGES = [

@@ -20,9 +20,8 @@ from summarizer.digest.terms import find_date
 from summarizer.extraction.models import DocumentResult, GroundingStatus
 from summarizer.inputs.documents import Document, read_path
 from summarizer.inputs.text import sentences
+from summarizer.testing import ARTICLES, ROOT, SHARED, example_stems
 from summarizer.writers.digest_markdown import render_digest_markdown
-
-from .conftest import ARTICLES, ROOT, SHARED, example_stems
 
 
 def example_pairs() -> list[tuple[Document, DocumentResult]]:

@@ -13,18 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.testing import ARTICLES, ROOT
 
-from .conftest import ARTICLES, ROOT
 from .test_digest_html import _chromium, _run_chromium, parse, span_texts
 
 CASSETTE = ROOT / "cassettes" / "digest" / "examples.yaml"
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def _digest(tmp_path: Path, *args: str, inputs: str = str(ARTICLES)) -> Any:

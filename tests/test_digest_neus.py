@@ -13,8 +13,7 @@ import pytest
 
 from summarizer.eval.summaries import rouge
 from summarizer.settings import Settings
-
-from .conftest import ROOT, SHARED
+from summarizer.testing import ROOT, SHARED
 
 NEUS = SHARED / "eval" / "neus_dev.jsonl"
 CASSETTE = ROOT / "cassettes" / "digest" / "neus_3.yaml"
@@ -32,12 +31,6 @@ def _benchmark() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(autouse=True)
-def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,7 @@ from summarizer.eval.summaries import (
     score_system,
 )
 from summarizer.extraction.models import DocumentResult, FailedDocument
-
-from .conftest import ROOT, SHARED, example_stems
+from summarizer.testing import ROOT, SHARED, example_stems
 
 SUMMEVAL = SHARED / "eval" / "summeval_dev.jsonl"
 CASSETTE = ROOT / "cassettes" / "eval" / "summeval_dev_50.yaml"

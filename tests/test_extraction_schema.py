@@ -22,8 +22,7 @@ from summarizer.extraction.schemas import MAX_ITEMS, load_schema
 from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
 from summarizer.settings import Settings
-
-from .conftest import ROOT
+from summarizer.testing import ROOT
 
 MEDICATIONS = ROOT / "examples" / "medications"
 SCHEMA_FILE = f"{MEDICATIONS / 'schema.py'}:Medication"

@@ -23,25 +23,21 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.errors import StoreError
 from summarizer.runs.store import Store
-
-from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
-from .faultserver import PAUSE_FAULT, FaultServer
-from .loopback import Reply, completion_with_content, error_body, serve
+from summarizer.testing import (
+    ARTICLES,
+    PAUSE_FAULT,
+    ROOT,
+    FakeServer,
+    Reply,
+    completion_with_content,
+    error_body,
+    fully_grounded_example,
+    serve,
+)
 
 runner = CliRunner()
 OK = "ok"
 CLOSED = "http://127.0.0.1:9/v1"  # a replay never connects
-
-
-@pytest.fixture(autouse=True)
-def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def completion() -> dict[str, Any]:
-    return recorded_completion(fully_grounded_example())
 
 
 @pytest.fixture
@@ -176,7 +172,7 @@ def test_a_client_error_is_not_retried(
 def test_a_broken_transfer_is_retried(
     fault: str, completion: dict[str, Any], corpus: list[Path], tmp_path: Path
 ) -> None:
-    with FaultServer(completion, plan=lambda n: fault if n == 0 else None, slow_s=3) as server:
+    with FakeServer(completion, plan=lambda n: fault if n == 0 else None, slow_s=3) as server:
         status, stderr, records = summarize(corpus, server.url, tmp_path)
         assert server.faults[fault] == 1 and server.requests == 4
     assert status == 0, stderr
@@ -291,7 +287,7 @@ def test_a_429_pauses_every_request_not_only_its_own(
     rows = [json.dumps({"id": f"d{n}", "text": f"{text}\nRef {n}."}) for n in range(8)]
     corpus.write_text("\n".join(rows) + "\n")
     plan = lambda n: PAUSE_FAULT if n == 0 else None  # noqa: E731
-    with FaultServer(completion, plan=plan, latency_s=0.3) as server:
+    with FakeServer(completion, plan=plan, latency_s=0.3) as server:
         outcome = runner.invoke(
             app,
             [

@@ -1,5 +1,6 @@
-"""Web pages as inputs: fetched from a site on 127.0.0.1 (tests/webserver.py), and replayed
-from a cassette recorded on the embedded engine, with no site and no model."""
+"""Web pages as inputs: fetched from the fake server's site on 127.0.0.1
+(summarizer/testing/site.py), and replayed from a cassette recorded on the embedded engine,
+with no site and no model."""
 
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ from summarizer.cli import app
 from summarizer.errors import ReadError
 from summarizer.inputs.documents import iter_documents
 from summarizer.inputs.fetching import MAX_REDIRECTS, fetch_document, url_id
-
-from .conftest import ROOT
-from .webserver import ARTICLE_PATH, PARAGRAPHS, TITLE, site
+from summarizer.testing import ROOT, FakeServer
+from summarizer.testing.site import ARTICLE_PATH, PARAGRAPHS, TITLE
 
 # Recorded with the site on a fixed port:
-#   python -m tests.webserver 8765 &
+#   python -m summarizer.testing.site 8765 &
 #   summarizer summarize http://127.0.0.1:8765/news/sea-wall.html \
 #       --record cassettes/web/article.yaml -f json
 RECORDED_URL = f"http://127.0.0.1:8765{ARTICLE_PATH}"
@@ -28,8 +28,8 @@ CASSETTE = ROOT / "cassettes" / "web" / "article.yaml"
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    with site() as url:
-        yield url
+    with FakeServer() as server:
+        yield server.root
 
 
 def test_a_page_is_reduced_to_its_article_with_url_and_time(base: str) -> None:

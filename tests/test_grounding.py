@@ -16,8 +16,7 @@ from summarizer.evidence.grounding import (
     report,
 )
 from summarizer.extraction.models import Evidence, Extraction, GroundingStatus, SupportVerdict
-
-from .conftest import ARTICLES, SHARED
+from summarizer.testing import ARTICLES, SHARED
 
 EXACT, NORMALIZED, UNGROUNDED = (
     GroundingStatus.EXACT,

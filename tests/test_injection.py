@@ -19,8 +19,7 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.extraction.prompting import load_prompt_set
 from summarizer.inputs.documents import read_path
-
-from .conftest import ROOT
+from summarizer.testing import ROOT
 
 DATA = ROOT / "tests" / "data"
 CLEAN, ATTACK = DATA / "injection_clean.txt", DATA / "injection_attack.txt"

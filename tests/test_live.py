@@ -25,9 +25,9 @@ from summarizer.llm import model_store
 from summarizer.llm.engine import open_local_engine
 from summarizer.pipeline import Summarizer
 from summarizer.settings import Settings
+from summarizer.testing import ARTICLES
 
-from .conftest import ARTICLES
-
+# One engine at a time: the module runs on one xdist worker (--dist loadfile).
 pytestmark = pytest.mark.live
 
 
@@ -44,14 +44,12 @@ def _engine_missing() -> str | None:
 
 
 @pytest.fixture
-def embedded_engine_available(monkeypatch: pytest.MonkeyPatch) -> None:
+def embedded_engine_available() -> None:
     reason = _engine_missing()
     if reason:
         if os.environ.get("SUMMARIZER_REQUIRE_LIVE") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def _short_article(min_chars: int = 900) -> str:

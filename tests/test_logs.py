@@ -35,8 +35,7 @@ from summarizer.runs.logs import (
     write_jsonl,
 )
 from summarizer.runs.store import Store
-
-from .conftest import ROOT
+from summarizer.testing import ROOT
 
 runner = CliRunner()
 OUTPUTS = ROOT / "examples" / "outputs"

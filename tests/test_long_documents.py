@@ -26,9 +26,8 @@ from summarizer.inputs.documents import Document
 from summarizer.pipeline import Summarizer
 from summarizer.runs.store import Store
 from summarizer.settings import Settings
+from summarizer.testing import ARTICLES, ROOT
 from summarizer.writers.markdown import render_markdown
-
-from .conftest import ARTICLES, ROOT
 
 CASSETTE = ROOT / "cassettes" / "long" / "two_articles.yaml"
 CONTEXT_TOKENS = 4096

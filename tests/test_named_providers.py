@@ -28,9 +28,7 @@ from summarizer.llm.recording import cassette
 from summarizer.llm.sdks import response_usage
 from summarizer.pipeline import Summarizer
 from summarizer.settings import RetryPolicy, Settings
-
-from .conftest import ARTICLES, ROOT, recorded_completion
-from .loopback import Reply, serve
+from summarizer.testing import ARTICLES, ROOT, Reply, recorded_completion, serve
 
 KEY = "sk-ant-test-0123456789"
 CASSETTE = ROOT / "cassettes" / "providers" / "anthropic.yaml"

@@ -1,5 +1,5 @@
 """`summarizer batch --batch-api` against OpenAI's Batch API as a local server implements it
-(tests/batchserver.py): the same results as a live run, at batch prices; follow-up batches;
+(summarizer/testing/batches.py): the same results as a live run, at batch prices; follow-up batches;
 re-attaching after a kill, never submitting a request twice."""
 
 from __future__ import annotations
@@ -31,10 +31,14 @@ from summarizer.runs.provider_batch import BatchApiOptions, ProviderBatch
 from summarizer.runs.runner import open_batch
 from summarizer.runs.store import Store
 from summarizer.settings import RetryPolicy, Settings
-
-from .batchserver import BatchServer, LinePlan
-from .conftest import ARTICLES, ROOT, fully_grounded_example, recorded_completion
-from .faultserver import FaultServer
+from summarizer.testing import (
+    ARTICLES,
+    ROOT,
+    FakeServer,
+    LinePlan,
+    fully_grounded_example,
+    recorded_completion,
+)
 
 MODEL = "gpt-4o-mini"  # priced, live and batch
 
@@ -119,7 +123,7 @@ def test_1000_documents_through_the_batch_api_give_the_live_runs_jsonl_at_batch_
     text, completion = article
     corpus = _write_corpus(tmp_path / "corpus.jsonl", _corpus(text, 1000))
     runner = CliRunner()
-    with BatchServer(completion, lines_per_poll=300) as server:
+    with FakeServer(completion, lines_per_poll=300) as server:
         live_args = _cli_batch(corpus, tmp_path / "live.jsonl", tmp_path / "live.db", server.url)
         live = runner.invoke(app, [*live_args, "--concurrency", "32"])
         assert live.exit_code == 0, live.output
@@ -161,7 +165,7 @@ def test_a_run_killed_mid_poll_reattaches_to_its_batch_and_submits_nothing_twice
     corpus = _write_corpus(tmp_path / "corpus.jsonl", docs)
     out, store = tmp_path / "out.jsonl", tmp_path / "store.db"
     command = [sys.executable, "-m", "summarizer"]
-    with BatchServer(completion, lines_per_poll=10) as server:
+    with FakeServer(completion, lines_per_poll=10) as server:
         server.hold.set()  # the batch stays in_progress
         args = _cli_batch(corpus, out, store, server.url, "--batch-api", "--batch-poll", "0.05")
         process = subprocess.Popen(
@@ -193,7 +197,7 @@ def test_a_run_stopped_before_its_batch_was_recorded_finds_it_by_its_metadata(
 ) -> None:
     text, completion = article
     docs = _corpus(text, 3)
-    with BatchServer(completion) as server:
+    with FakeServer(completion) as server:
         settings = _settings(server.url, tmp_path / "s.db")
         first = _run(settings, docs[:1], FAST)  # the store learns the endpoint and a run
         assert len(server.batches) == 1
@@ -246,7 +250,7 @@ def test_an_expired_batch_sends_what_it_did_not_answer_in_a_follow_up(
 ) -> None:
     text, completion = article
     docs = _corpus(text, 10)
-    with BatchServer(completion, lines_per_poll=2, expire_after=4) as server:
+    with FakeServer(completion, lines_per_poll=2, expire_after=4) as server:
         outcomes = _run(_settings(server.url, tmp_path / "s.db"), docs, FAST)
         statuses = [b["status"] for b in server.batches.values()]
     assert statuses[0] == "expired" and len(statuses) >= 2
@@ -261,7 +265,7 @@ def test_failed_lost_and_invalid_answers_go_to_follow_up_batches(
     text, completion = article
     docs = _corpus(text, 10)
     plan = _plan({2: "fail", 5: "invalid", 7: "lose"})
-    with BatchServer(completion, lines_per_poll=4, line_plan=plan) as server:
+    with FakeServer(completion, lines_per_poll=4, line_plan=plan) as server:
         outcomes = _run(_settings(server.url, tmp_path / "s.db"), docs, FAST)
         assert server.requests == 0
         assert len(server.batches) >= 2
@@ -281,7 +285,7 @@ def test_with_fallback_live_what_the_batch_did_not_answer_goes_live(
     plan = _plan({2: "fail", 5: "invalid", 7: "lose"})
     options = BatchApiOptions(fallback="live", poll_s=0.01)
     store = tmp_path / "s.db"
-    with BatchServer(completion, lines_per_poll=4, line_plan=plan) as server:
+    with FakeServer(completion, lines_per_poll=4, line_plan=plan) as server:
         outcomes = _run(_settings(server.url, store), docs, options)
         assert len(server.batches) == 1
         assert server.requests == 3  # the failed, the lost and the invalid one's re-ask
@@ -299,7 +303,7 @@ def test_a_request_every_batch_fails_fails_its_document_alone(
 ) -> None:
     text, completion = article
     docs = _corpus(text, 5)
-    with BatchServer(completion) as server:
+    with FakeServer(completion) as server:
         settings = _settings(server.url, tmp_path / "s.db")
         doomed = _store_key(settings, docs[3])
         server.line_plan = lambda custom_id, _n: "fail" if custom_id.startswith(doomed) else None
@@ -330,7 +334,7 @@ def test_files_are_split_at_the_request_and_byte_limits(
         split_files(lines, max_bytes=size - 1)
     text, completion = article
     options = BatchApiOptions(poll_s=0.01, max_requests=4)
-    with BatchServer(completion) as server:
+    with FakeServer(completion) as server:
         outcomes = _run(_settings(server.url, tmp_path / "s.db"), _corpus(text, 10), options)
         sizes = [b["request_counts"]["total"] for b in server.batches.values()]
     assert sizes == [4, 4, 2]
@@ -354,8 +358,9 @@ def test_a_server_without_the_batch_api_fails_the_run_with_one_line(
 ) -> None:
     text, completion = article
     corpus = _write_corpus(tmp_path / "corpus.jsonl", _corpus(text, 2))
-    with FaultServer(completion) as server:  # chat completions only
-        args = _cli_batch(corpus, tmp_path / "o.jsonl", tmp_path / "s.db", server.url)
+    with FakeServer(completion) as server:
+        url = server.chat_only_url  # chat completions only
+        args = _cli_batch(corpus, tmp_path / "o.jsonl", tmp_path / "s.db", url)
         result = CliRunner().invoke(app, [*args, "--batch-api"])
     assert result.exit_code != 0
     assert "Batch API: upload" in result.output and "404" in result.output

@@ -26,11 +26,11 @@ from summarizer.runs.ray_pool import RayOptions, RayPool
 from summarizer.runs.runner import open_batch
 from summarizer.runs.store import Store
 from summarizer.settings import Settings
-
-from .conftest import ARTICLES, fully_grounded_example, recorded_completion
-from .faultserver import FaultServer
+from summarizer.testing import FakeServer
 
 RAY = Path(sys.executable).with_name("ray")
+# The module runs on one xdist worker (--dist loadfile): its cluster is module-scoped, and
+# `ray stop --force` at its end stops every Ray node on the machine.
 
 
 def _free_port() -> int:
@@ -62,12 +62,6 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run([str(RAY), "stop", "--force"], env=env, capture_output=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def article() -> tuple[str, dict[str, Any]]:
-    stem = fully_grounded_example()
-    return (ARTICLES / f"{stem}.txt").read_text(encoding="utf-8"), recorded_completion(stem)
-
-
 def _corpus(text: str, count: int) -> list[Document]:
     return [
         Document(id=f"doc-{i:04d}", source=f"doc-{i:04d}", text=f"{text}\nRef {i}.")
@@ -95,7 +89,7 @@ def test_a_ray_run_gives_the_single_process_runs_jsonl(
         "".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in _corpus(text, 100))
     )
     runner = CliRunner()
-    with FaultServer(completion, latency_s=0.02) as server:
+    with FakeServer(completion, latency_s=0.02) as server:
         single = runner.invoke(
             app, _args(corpus, tmp_path / "single.jsonl", tmp_path / "single.db", server.url)
         )
@@ -109,7 +103,7 @@ def test_a_ray_run_gives_the_single_process_runs_jsonl(
     with Store(tmp_path / "ray.db") as store:
         [run] = store.runs()
         assert (run.totals.done, run.totals.failed, store.count("ok")) == (100, 0, 100)
-    with FaultServer(completion) as server:  # a re-run: every result from the store
+    with FakeServer(completion) as server:  # a re-run: every result from the store
         again = runner.invoke(app, [*args, "--ray", "--ray-address", ray_cluster])
         assert again.exit_code == 0, again.output
         assert server.requests == 0
@@ -121,7 +115,7 @@ def test_killing_an_actor_mid_run_still_gives_one_line_per_document(
     text, completion = article
     docs = _corpus(text, 60)
     outcomes: list[DocumentResult | FailedDocument] = []
-    with FaultServer(completion, latency_s=0.2) as server:
+    with FakeServer(completion, latency_s=0.2) as server:
         settings = Settings.from_env(
             {}, base_url=server.url, model="m", api_key="k", grounding_reasks=0,
             store_path=tmp_path / "s.db", concurrency=8,

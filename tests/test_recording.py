@@ -15,9 +15,7 @@ from summarizer.llm.recording import (
     cassette,
     json_body_matcher,
 )
-
-from .conftest import ROOT
-from .loopback import Reply, serve
+from summarizer.testing import ROOT, Reply, serve
 
 SECRET_VALUE = re.compile(
     r"(sk-[A-Za-z0-9_-]{8,}|Bearer\s+\S+|org-[A-Za-z0-9]{8,}|proj_[A-Za-z0-9]{8,})"

@@ -15,10 +15,9 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.extraction.models import DocumentResult
+from summarizer.testing import ROOT, Reply, serve
 from summarizer.writers.review_html import ReviewPageWriter
 
-from .conftest import ROOT
-from .loopback import Reply, serve
 from .test_digest_html import Node, _chromium, _run_chromium, parse
 
 MEDICATIONS = ROOT / "examples" / "medications"

@@ -33,8 +33,7 @@ from summarizer.settings import (
     reference_markdown,
     resolve,
 )
-
-from .conftest import ROOT
+from summarizer.testing import ROOT
 
 runner = CliRunner()
 KEY = "sk-settings-test-0123456789abcdefWXYZ"

@@ -21,8 +21,8 @@ from summarizer.inputs.windows import window_document
 from summarizer.pipeline import Summarizer
 from summarizer.runs.store import Store
 from summarizer.settings import Settings
+from summarizer.testing import ARTICLES, EXAMPLE_CASSETTES, ROOT
 
-from .conftest import ARTICLES, EXAMPLE_CASSETTES, ROOT
 from .test_long_documents import CASSETTE as LONG_CASSETTE
 from .test_long_documents import CONTEXT_TOKENS, long_text
 

@@ -26,8 +26,7 @@ from summarizer.inputs.windows import Window, estimate_tokens, split_windows, wi
 from summarizer.pipeline import Summarizer
 from summarizer.pipeline.results import fit_notes
 from summarizer.settings import Settings
-
-from .conftest import ARTICLES
+from summarizer.testing import ARTICLES
 
 TEXTS = [path.read_text(encoding="utf-8") for path in sorted(ARTICLES.glob("*.txt"))]
 SENTENCE = st.sampled_from(

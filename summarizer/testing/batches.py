@@ -1,12 +1,11 @@
-"""OpenAI's Batch API on 127.0.0.1 (aiohttp): `/v1/files` and `/v1/batches`, beside the fault
-server's live `/v1/chat/completions`.
+"""OpenAI's Batch API as the fake server implements it: `/v1/files` and `/v1/batches`.
 
-A batch answers each request line with the completion the live endpoint gives (the one the
-embedded engine recorded), a few lines per poll, as a provider's batch moves from
-`validating` through `in_progress` to `completed`. On demand it expires half way, fails some
-requests, loses some, answers some with output that fails the schema, or stays
-`in_progress` until released. It counts what it was sent, so tests can check that no request
-is ever submitted twice.
+A batch answers each request line with what `answer` gives for its body (by default the
+server's completion, the one its live `/v1/chat/completions` returns), a few lines per poll,
+as a provider's batch moves from `validating` through `in_progress` to `completed`. On demand
+it expires half way, fails some requests, loses some, answers some with output that fails
+the schema, or stays `in_progress` until released. It counts what it was sent, so tests can
+check that no request is ever submitted twice.
 """
 
 from __future__ import annotations
@@ -20,32 +19,36 @@ from typing import Any
 
 from aiohttp import web
 
-from .faultserver import FaultServer
+from .faults import INVALID_CONTENT
 
 # What becomes of one request line, by its custom_id and its number in the batch:
 # None (answered), "fail" (a 500 in the error file), "lose" (in neither file) or "invalid"
 # (an answer that does not fit the schema).
 LinePlan = Callable[[str, int], str | None]
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class BatchServer(FaultServer):
-    def __init__(
+def every_line_answered(_custom_id: str, _number: int) -> str | None:
+    return None
+
+
+class BatchEndpoints:
+    """The Batch API part of the fake server: its state, counters and routes."""
+
+    completion: dict[str, Any]
+
+    def _init_batches(
         self,
-        completion: dict[str, Any],
-        *,
-        lines_per_poll: int = 400,
-        expire_after: int | None = None,
-        line_plan: LinePlan | None = None,
-        answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        **kwargs: Any,
+        lines_per_poll: int,
+        expire_after: int | None,
+        line_plan: LinePlan | None,
+        answer: Answer | None,
     ) -> None:
-        super().__init__(completion, **kwargs)
-        # A request line's body to its answer: by default the live endpoint's completion;
-        # scripts/record_batch_api.py has the embedded engine answer each one.
-        self.answer = answer or (lambda _body: self.completion)
+        # scripts/record_batch_api.py has the embedded engine answer each line.
+        self.answer: Answer = answer or (lambda _body: self.completion)
         self.lines_per_poll = lines_per_poll
         self.expire_after = expire_after
-        self.line_plan = line_plan or (lambda _id, _n: None)
+        self.line_plan: LinePlan = line_plan or every_line_answered
         self.hold = threading.Event()  # set: batches stay in_progress until cleared
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -54,13 +57,12 @@ class BatchServer(FaultServer):
         self.polls = 0
         self._progress: dict[str, int] = {}  # batch id: lines processed
 
-    def add_routes(self, app: web.Application) -> None:
-        super().add_routes(app)
-        app.router.add_post("/v1/files", self._upload)
-        app.router.add_get("/v1/files/{id}/content", self._content)
-        app.router.add_post("/v1/batches", self._create)
-        app.router.add_get("/v1/batches", self._list)
-        app.router.add_get("/v1/batches/{id}", self._retrieve)
+    def add_batch_routes(self, router: web.UrlDispatcher, prefix: str = "/v1") -> None:
+        router.add_post(f"{prefix}/files", self._upload)
+        router.add_get(f"{prefix}/files/{{id}}/content", self._content)
+        router.add_post(f"{prefix}/batches", self._create)
+        router.add_get(f"{prefix}/batches", self._list)
+        router.add_get(f"{prefix}/batches/{{id}}", self._retrieve)
 
     # ---- files --------------------------------------------------------------------------
 
@@ -93,21 +95,7 @@ class BatchServer(FaultServer):
             self.submitted[line["custom_id"]] += 1
             self.bodies[json.dumps(line["body"], sort_keys=True)] += 1
         batch_id = f"batch_{len(self.batches) + 1:04d}"
-        self.batches[batch_id] = {
-            "id": batch_id,
-            "object": "batch",
-            "endpoint": body["endpoint"],
-            "input_file_id": body["input_file_id"],
-            "completion_window": body["completion_window"],
-            "status": "validating",
-            "created_at": int(time.time()),
-            "metadata": body.get("metadata"),
-            "output_file_id": None,
-            "error_file_id": None,
-            "errors": None,
-            "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
-            "_lines": lines,
-        }
+        self.batches[batch_id] = _new_batch(batch_id, body, lines)
         self._progress[batch_id] = 0
         return web.json_response(_public(self.batches[batch_id]))
 
@@ -182,9 +170,9 @@ class BatchServer(FaultServer):
         return self.line_plan(line["custom_id"], number)
 
     def _answer(self, line: dict[str, Any], fate: str | None) -> dict[str, Any]:
-        body = json.loads(json.dumps(self.answer(line["body"])))
+        body: dict[str, Any] = json.loads(json.dumps(self.answer(line["body"])))
         if fate == "invalid":
-            body["choices"][0]["message"]["content"] = json.dumps({"headline": "no facts"})
+            body["choices"][0]["message"]["content"] = INVALID_CONTENT
         return body
 
     def _store_file(self, lines: list[dict[str, Any]]) -> str | None:
@@ -193,6 +181,24 @@ class BatchServer(FaultServer):
         file_id = f"file-{len(self.files) + 1:04d}"
         self.files[file_id] = "".join(json.dumps(line) + "\n" for line in lines).encode()
         return file_id
+
+
+def _new_batch(batch_id: str, body: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": batch_id,
+        "object": "batch",
+        "endpoint": body["endpoint"],
+        "input_file_id": body["input_file_id"],
+        "completion_window": body["completion_window"],
+        "status": "validating",
+        "created_at": int(time.time()),
+        "metadata": body.get("metadata"),
+        "output_file_id": None,
+        "error_file_id": None,
+        "errors": None,
+        "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+        "_lines": lines,
+    }
 
 
 def _output_line(line: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
