@@ -22,9 +22,7 @@ from summarizer.errors import ReadError
 from summarizer.inputs import fetching
 from summarizer.inputs.documents import read_path
 from summarizer.inputs.fetching import fetch_document
-
-from .conftest import ARTICLES, fully_grounded_example, recorded_completion
-from .faultserver import FaultServer
+from summarizer.testing import ARTICLES, FakeServer, fully_grounded_example, recorded_completion
 
 # A byte every DRIP_S, never more than DRIP_BYTES of them: a server that stops by itself.
 DRIP_S = 0.05
@@ -129,7 +127,7 @@ def test_a_batch_is_not_held_up_by_a_page_that_never_ends(
         monkeypatch.delenv(name, raising=False)
     good = ARTICLES / f"{fully_grounded_example()}.txt"
     out = tmp_path / "out.jsonl"
-    with FaultServer(recorded_completion(fully_grounded_example())) as server:
+    with FakeServer(recorded_completion(fully_grounded_example())) as server:
         started = time.monotonic()
         outcome = CliRunner().invoke(
             app,

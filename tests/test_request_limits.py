@@ -22,9 +22,7 @@ from summarizer.inputs.windows import MIN_WINDOW_TOKENS
 from summarizer.pipeline import Summarizer
 from summarizer.pipeline import summarizer as pipeline
 from summarizer.settings import Settings
-
-from .conftest import ARTICLES, fully_grounded_example, recorded_completion
-from .faultserver import FaultServer
+from summarizer.testing import ARTICLES, FakeServer, fully_grounded_example, recorded_completion
 
 runner = CliRunner()
 SMALLEST = re.compile(r"use --context-tokens (\d+) or more")
@@ -36,13 +34,13 @@ def smallest_context() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer(recorded_completion(fully_grounded_example())) as running:
+def server() -> Iterator[FakeServer]:
+    with FakeServer(recorded_completion(fully_grounded_example())) as running:
         yield running
 
 
 @pytest.fixture(autouse=True)
-def counted_from_zero(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def counted_from_zero(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
     server.reset_counts()
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_MODEL_PATH"):
         monkeypatch.delenv(name, raising=False)
@@ -60,7 +58,7 @@ def long_article(folder: Path, chars: int = 25_000) -> Path:
     return path
 
 
-def endpoint(server: FaultServer) -> list[str]:
+def endpoint(server: FakeServer) -> list[str]:
     return ["--base-url", server.url, "--model", "m", "--grounding-reasks", "0", "-q"]
 
 
@@ -88,7 +86,7 @@ def test_a_context_too_small_for_the_prompt_ends_the_run_before_any_call(
     source: str,
     context: int,
     tmp_path: Path,
-    server: FaultServer,
+    server: FakeServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     options = endpoint(server)
@@ -150,7 +148,7 @@ def test_the_python_api_refuses_it_as_the_cli_does() -> None:
 
 @pytest.mark.parametrize("command", ["summarize", "batch"])
 def test_a_document_over_the_request_limit_fails_alone_before_any_call(
-    command: str, tmp_path: Path, server: FaultServer, monkeypatch: pytest.MonkeyPatch
+    command: str, tmp_path: Path, server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The good article fits the context in one request; the long one would take windows of
     1,024 tokens (more context would not shrink them: split it is the remedy)."""

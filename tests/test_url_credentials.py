@@ -22,9 +22,7 @@ from summarizer.cli import app
 from summarizer.errors import ReadError
 from summarizer.inputs.documents import Document, iter_documents, read_path
 from summarizer.inputs.fetching import fetch_document, url_id
-
-from .conftest import ARTICLES, fully_grounded_example, recorded_completion
-from .faultserver import FaultServer
+from summarizer.testing import ARTICLES, FakeServer, fully_grounded_example, recorded_completion
 
 USER, PASSWORD = "reader", "s3cret-PW-41"
 # Neither may appear in anything the tool writes or prints.
@@ -83,8 +81,8 @@ def site() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def model() -> Iterator[FaultServer]:
-    with FaultServer(recorded_completion(fully_grounded_example())) as server:
+def model() -> Iterator[FakeServer]:
+    with FakeServer(recorded_completion(fully_grounded_example())) as server:
         yield server
 
 
@@ -202,7 +200,7 @@ def test_no_writer_shows_the_credentials(
     command: str,
     output_format: str,
     site: str,
-    model: FaultServer,
+    model: FakeServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -237,7 +235,7 @@ def test_no_writer_shows_the_credentials(
 
 @pytest.mark.parametrize("output_format", ["markdown", "json", "html"])
 def test_a_digest_shows_no_credentials(
-    output_format: str, site: str, model: FaultServer, tmp_path: Path
+    output_format: str, site: str, model: FakeServer, tmp_path: Path
 ) -> None:
     written = tmp_path / "written"
     written.mkdir()
