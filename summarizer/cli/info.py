@@ -62,7 +62,10 @@ def config_command() -> None:
         resolved = resolve()
     path = config_path()
     typer.echo(f"config file: {path}{'' if path.is_file() else ' (none)'}")
-    table = Table("setting", "value", "from")
+    table = Table("setting")
+    # A path or URL is folded onto more lines, never cut with "…": all of it is the answer.
+    table.add_column("value", overflow="fold")
+    table.add_column("from", overflow="fold")
     for entry in SETTINGS:
         value = getattr(resolved.settings, entry.name)
         if entry.name == "store_path" and value is None:
