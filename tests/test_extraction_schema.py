@@ -195,8 +195,7 @@ def test_a_schema_that_exits_on_import_stops_every_command_with_status_2(
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [
-        f"summarizer: error: schema '{schema}:Dose': cannot import {schema}: "
-        "it called sys.exit(0)"
+        f"summarizer: error: schema '{schema}:Dose': cannot import {schema}: it called sys.exit(0)"
     ]
     assert result.stdout == ""
 

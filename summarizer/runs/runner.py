@@ -332,10 +332,12 @@ def open_batch(
 @contextmanager
 def open_summarize(settings: Settings, sink: Sink) -> Iterator[Runner]:
     """A runner as `summarizer summarize` makes one: one document at a time, in order, and
-    nothing cached or recorded but long documents' windows (so that a re-run resumes)."""
+    nothing cached or recorded but long documents' windows (so that a re-run resumes). The
+    store is checked now, as `batch` checks it, though only a long document opens it."""
     with ExitStack() as stack:
         windows = window_store(settings)
         if windows is not None:
+            windows.check()
             stack.callback(windows.close)
         summarizer = Summarizer(settings, window_cache=windows)
         prices = load_prices(None, free=summarizer.endpoint.provider == "local")
