@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from summarizer.cli.common import (
     read_inputs,
     reporting,
     resolve_settings,
+    run_async,
     run_job,
     usage_errors,
     writing,
@@ -168,7 +168,7 @@ def batch(
                 )
             )
         try:
-            totals = asyncio.run(run_job(job, documents))
+            totals = run_async(run_job(job, documents))
         finally:
             writer.close()
     if not quiet:

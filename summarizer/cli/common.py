@@ -3,12 +3,15 @@ line with an exit status."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 import typer
 
@@ -35,6 +38,8 @@ from summarizer.settings import (
 from summarizer.writers import OutputFormat, Writer, open_writer
 from summarizer.writers.files import check_output, saving_texts
 from summarizer.writers.review_html import remember_texts
+
+T = TypeVar("T")
 
 
 def resolve_settings(flags: Flags) -> Settings:
@@ -124,6 +129,50 @@ def reporting(sink: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
 async def run_job(runner: Runner, documents: Iterable[Document | ReadError]) -> BatchTotals:
     async with runner.summarizer:
         return await runner.run(documents)
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, where SIGTERM stops the run as Ctrl-C does: the main task is cancelled
+    and its cleanup awaited (the run's record closed, the engine stopped, the partial output
+    removed), then KeyboardInterrupt ends the command quietly with status 130. Raised by a
+    signal handler inside the loop instead, KeyboardInterrupt lands in whichever task runs,
+    and asyncio logs it with all its frames: "Task exception was never retrieved"."""
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(main)  # signals reach the main thread only
+    termination = _Termination()
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        result = asyncio.run(termination.cancelling(main))
+    except asyncio.CancelledError:
+        if termination.requested:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        if previous is not None:  # closing the loop reset it to the default, which kills
+            signal.signal(signal.SIGTERM, previous)
+    if termination.requested:  # it came as the run finished: still a stop, not a success
+        raise KeyboardInterrupt
+    return result
+
+
+class _Termination:
+    """SIGTERM, as the event loop sees it: the main task cancelled once; a second SIGTERM
+    leaves its cleanup to finish (SIGKILL does not wait)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    async def cancelling(self, main: Coroutine[Any, Any, T]) -> T:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop() -> None:
+            if not self.requested:
+                self.requested = True
+                task.cancel()
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+        return await main
 
 
 def writing(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import Annotated, Literal
 
@@ -15,6 +14,7 @@ from summarizer.cli.common import (
     fatal_errors,
     report_failure,
     resolve_settings,
+    run_async,
     usage_errors,
 )
 from summarizer.cli.options import ConcurrencyOpt, MaxCharsOpt, OutputOpt, model_options
@@ -59,7 +59,7 @@ def digest(
     items = list(iter_documents(inputs, max_chars))
     with fatal_errors(), usage_errors():
         digest = make_digest(settings, items, extractive=extractive, command=command_line())
-        result = asyncio.run(digest)
+        result = run_async(digest)
     for failure in result.failed:
         report_failure(failure)
     with fatal_errors(), output_stream(output) as stream:

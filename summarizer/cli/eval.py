@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from summarizer.cli.common import (
     command_line,
     fatal_errors,
     resolve_settings,
+    run_async,
     usage_error,
     usage_errors,
 )
@@ -53,7 +53,7 @@ def eval_command(
     settings = resolve_settings(replace(flags, concurrency=concurrency))
     check_output_path(output)
     with fatal_errors(), usage_errors():
-        summary = asyncio.run(evaluate(settings, str(dataset), items, command=command_line()))
+        summary = run_async(evaluate(settings, str(dataset), items, command=command_line()))
     if output is not None:
         with fatal_errors(), output_stream(output) as stream:
             stream.write(json.dumps(summary.report, indent=2, ensure_ascii=False) + "\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import ExitStack
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from summarizer.cli.common import (
     read_inputs,
     reporting,
     resolve_settings,
+    run_async,
     run_job,
     usage_errors,
     writing,
@@ -56,7 +56,7 @@ def summarize(
         writer, documents = writing(chosen_format, stream, read_inputs(paths, max_chars, save_text))
         runner = stack.enter_context(open_summarize(settings, reporting(writer.write)))
         try:
-            totals = asyncio.run(run_job(runner, documents))
+            totals = run_async(run_job(runner, documents))
         finally:
             writer.close()
     if totals.failed:
