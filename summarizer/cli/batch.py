@@ -12,8 +12,10 @@ import typer
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     command_line,
     fatal_errors,
+    read_files,
     read_inputs,
     reporting,
     resolve_settings,
@@ -28,9 +30,7 @@ from summarizer.llm.limits import RateLimiter
 from summarizer.runs.progress import open_progress
 from summarizer.runs.provider_batch import POLL_S, BatchApiOptions, Fallback
 from summarizer.runs.ray_pool import RayOptions
-from summarizer.runs.runner import (
-    open_batch,
-)
+from summarizer.runs.runner import open_batch
 from summarizer.settings import (
     Flags,
 )
@@ -147,11 +147,13 @@ def batch(
     provider_batch = BatchApiOptions(batch_fallback, batch_poll) if batch_api else None
     cluster = RayOptions(ray_address, ray_actors) if ray or ray_address else None
     limiter = RateLimiter(rpm, tpm) if rpm or tpm else None
+    read = read_files(settings, inputs, {"price table": prices})
+    check_writes(read, settings, output=output, save_text=save_text)
     check_output_path(output)
     with fatal_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
         writer, documents = writing(
-            output_format, stream, read_inputs(inputs, max_chars, save_text)
+            output_format, stream, read_inputs(inputs, max_chars, save_text, read)
         )
         progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
         with usage_errors():

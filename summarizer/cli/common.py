@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -24,19 +24,21 @@ from summarizer.errors import (
     UsageError,
 )
 from summarizer.extraction.models import FailedDocument
+from summarizer.extraction.schemas import schema_file
 from summarizer.inputs.documents import Document, iter_documents
 from summarizer.pipeline import Outcome
 from summarizer.redaction import redact_argv
 from summarizer.runs.runner import (
     BatchTotals,
     Runner,
+    store_path_for,
 )
 from summarizer.settings import (
     Flags,
     Settings,
 )
 from summarizer.writers import OutputFormat, Writer, open_writer
-from summarizer.writers.files import check_output, saving_texts
+from summarizer.writers.files import ReadFiles, check_output, check_overwrites, saving_texts
 from summarizer.writers.review_html import remember_texts
 
 T = TypeVar("T")
@@ -99,11 +101,43 @@ def check_output_path(path: Path | None) -> None:
             check_output(path)
 
 
+def read_files(
+    settings: Settings, inputs: Iterable[str], named: Mapping[str, Path | None] | None = None
+) -> ReadFiles:
+    """What a command reads, which nothing it writes may replace: the documents of `inputs`,
+    the files its settings name, and those `named` (a price table, a dataset)."""
+    files = {
+        "examples file": settings.examples,
+        "cassette": settings.replay_cassette,
+        "schema": schema_file(settings.extraction_schema, settings.prompts_dir),
+        "model file": settings.model_path,
+        **(named or {}),
+    }
+    return ReadFiles(inputs, files)
+
+
+def check_writes(
+    read: ReadFiles,
+    settings: Settings | None,
+    *,
+    output: Path | None = None,
+    save_text: Path | None = None,
+) -> None:
+    """An output, store (the one `settings` name), cassette to record or --save-text folder
+    that would destroy what the command reads: one line, exit status 2, before anything is
+    read or written."""
+    targets = {"output": output}
+    if settings is not None:
+        targets |= {"store": store_path_for(settings), "cassette": settings.record_cassette}
+    with usage_errors():
+        check_overwrites(read, targets, save_text)
+
+
 def read_inputs(
-    inputs: list[str], max_chars: int, save_text: Path | None
+    inputs: list[str], max_chars: int, save_text: Path | None, read: ReadFiles | None = None
 ) -> Iterable[Document | ReadError]:
     documents = iter_documents(inputs, max_chars)
-    return saving_texts(documents, save_text) if save_text else documents
+    return saving_texts(documents, save_text, read) if save_text else documents
 
 
 def command_line() -> str:

@@ -10,8 +10,10 @@ import typer
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     command_line,
     fatal_errors,
+    read_files,
     report_failure,
     resolve_settings,
     run_async,
@@ -55,6 +57,7 @@ def digest(
     from summarizer.digest.build import make_digest
 
     settings = resolve_settings(replace(flags, concurrency=concurrency))
+    check_writes(read_files(settings, inputs), settings, output=output)
     check_output_path(output)
     items = list(iter_documents(inputs, max_chars))
     with fatal_errors(), usage_errors():

@@ -14,8 +14,10 @@ from rich.table import Table
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     command_line,
     fatal_errors,
+    read_files,
     resolve_settings,
     run_async,
     usage_error,
@@ -51,6 +53,8 @@ def eval_command(
     except (OSError, ValueError) as exc:
         raise usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
     settings = resolve_settings(replace(flags, concurrency=concurrency))
+    read = read_files(settings, [], {"dataset": dataset})
+    check_writes(read, settings, output=output)
     check_output_path(output)
     with fatal_errors(), usage_errors():
         summary = run_async(evaluate(settings, str(dataset), items, command=command_line()))

@@ -10,7 +10,9 @@ import typer
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     fatal_errors,
+    read_files,
     read_inputs,
     reporting,
     resolve_settings,
@@ -49,11 +51,15 @@ def summarize(
 ) -> None:
     """Summarize articles and extract facts with located evidence quotes."""
     settings = resolve_settings(flags)
+    read = read_files(settings, paths)
+    check_writes(read, settings, output=output, save_text=save_text)
     check_output_path(output)
     with fatal_errors(), usage_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
-        writer, documents = writing(chosen_format, stream, read_inputs(paths, max_chars, save_text))
+        writer, documents = writing(
+            chosen_format, stream, read_inputs(paths, max_chars, save_text, read)
+        )
         runner = stack.enter_context(open_summarize(settings, reporting(writer.write)))
         try:
             totals = run_async(run_job(runner, documents))

@@ -146,6 +146,19 @@ def load_schema(spec: str | None, prompts_dir: Path | None = None) -> Extraction
         raise SchemaError(f"schema {spec!r}: {exc}") from None
 
 
+def schema_file(spec: str | None, prompts_dir: Path | None = None) -> Path | None:
+    """The file a schema is read from, if it is read from one the user names: a JSON
+    Schema, or a pydantic model's `.py` file."""
+    if spec is None or spec.strip() == NEWS or named_schema_folder(spec.strip(), prompts_dir):
+        return None
+    spec = spec.strip()
+    if spec.endswith(".json") or Path(spec).suffix == ".json":
+        return Path(spec)
+    if (match := _IMPORT_SPEC.match(spec)) and " " not in spec and match["module"].endswith(".py"):
+        return Path(match["module"])
+    return None
+
+
 def named_schema_folder(name: str, prompts_dir: Path | None = None) -> Path | None:
     """The folder of the named schema `name`: yours (in `prompts_dir`) before a built-in."""
     if not re.fullmatch(r"[\w-]+", name):
