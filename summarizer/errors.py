@@ -13,7 +13,8 @@ Exception
 │   │   ├── DatasetError           an evaluation dataset line that cannot be used
 │   │   ├── LogQueryError          a `logs` filter that cannot be applied
 │   │   ├── RayUnavailable         --ray without Ray, or a cluster out of reach
-│   │   └── BatchApiUnavailable    --batch-api on an endpoint that has no Batch API
+│   │   ├── BatchApiUnavailable    --batch-api on an endpoint that has no Batch API
+│   │   └── OverwriteError         an output, store or --save-text that is one of the inputs
 │   ├── RunError                   the run failed outside the user's input
 │   │   ├── LLMError               a model call that failed for good (with its usage)
 │   │   ├── ModelError             the embedded model missing or not the file expected
@@ -191,3 +192,9 @@ class DatasetError(UsageError, ValueError):
 
 class OutputError(RunError, RuntimeError):
     """An output that cannot be written; the message names the path and the cause."""
+
+
+class OverwriteError(UsageError, ValueError):
+    """An output, a store or a --save-text folder that is one of the command's own inputs
+    (by its path, a symlink or a hard link), or the output and the store as one file:
+    writing it would destroy what the command reads. The message names both."""

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import logging
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.cli.common import run_async
 from summarizer.errors import ReadError
 from summarizer.extraction.models import DocumentResult, FailedDocument, Usage
 from summarizer.inputs.documents import Document, iter_documents
@@ -200,6 +204,109 @@ def test_kill_9_then_rerun_finishes_with_exactly_one_result_per_document(
     assert sorted(line["id"] for line in lines) == [d.id for d in docs]
     assert all(line["status"] == "ok" for line in lines)
     assert _ok_rows(store) == 60
+
+
+@pytest.mark.parametrize("stored_first", [0, 1, 6], ids=["in-flight", "after-one", "after-six"])
+def test_sigterm_mid_batch_stops_quietly_and_leaves_the_store_consistent(
+    stored_first: int, tmp_path: Path, article: tuple[str, dict[str, Any]]
+) -> None:
+    """SIGTERM while requests are in flight: a short stderr, a non-zero status, the store's
+    results and run record agreeing, the previous output as it was; the rerun asks only for
+    the rest. (It once printed ~170 lines of "Task exception was never retrieved".)"""
+    text, completion = article
+    docs = _corpus(text, 20)
+    corpus, out, store = tmp_path / "corpus.jsonl", tmp_path / "out.jsonl", tmp_path / "store.db"
+    _write_corpus(corpus, docs)
+    out.write_text("the previous run's output\n")
+    with FakeServer(completion, latency_s=0.25) as server:
+        command = _batch_command(corpus, out, store, server.url, concurrency=4)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if server.requests and _ok_rows(store) >= stored_first:
+                break
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGTERM)
+        _stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, stderr
+        assert "Traceback" not in stderr and "Task exception" not in stderr, stderr
+        lines = stderr.splitlines()
+        assert len(lines) <= 2 and all(line.startswith("summarizer: ") for line in lines), stderr
+        stored = _consistent_run_record(store)
+        assert stored_first <= stored < 20
+        assert out.read_text() == "the previous run's output\n"  # never half a new one
+        left = {p.name for p in tmp_path.iterdir()} - {"corpus.jsonl", "out.jsonl"}
+        assert left <= {"store.db", "store.db-wal", "store.db-shm"}  # no partial output
+        server.reset_counts()
+        rerun = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert rerun.returncode == 0, rerun.stderr
+        assert server.requests == 20 - stored  # only what the stopped run had not finished
+    assert sorted(json.loads(line)["id"] for line in out.read_text().splitlines()) == [
+        d.id for d in docs
+    ]
+
+
+def test_sigterm_inside_a_busy_task_cancels_the_run_and_asyncio_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The deterministic half of the test above: SIGTERM delivered while a task's code runs.
+    As a KeyboardInterrupt raised there, asyncio logged "Task exception was never retrieved"
+    with every frame; cancelled, the task's cleanup runs and nothing is logged."""
+    cleaned_up: list[str] = []
+
+    async def worker(number: int) -> None:
+        await asyncio.sleep(0.05)
+        if number == 0:
+            os.kill(os.getpid(), signal.SIGTERM)
+        sum(range(2_000_000))  # the handler runs here, between two bytecodes of a task
+        await asyncio.sleep(30)
+
+    async def busy() -> None:  # as the Runner's workers under run_job
+        try:
+            await asyncio.gather(*(worker(n) for n in range(3)))
+        finally:
+            cleaned_up.append("closed")
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # as main() sets it
+    try:
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            assert _interrupted(lambda: run_async(busy()))
+            gc.collect()  # a task holding an exception logs it when collected
+        assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler  # restored
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert cleaned_up == ["closed"]
+    assert not [r for r in caplog.records if r.name == "asyncio"], caplog.text
+
+
+def _interrupted(call: Callable[[], object]) -> bool:
+    """Whether `call` ended with KeyboardInterrupt; its traceback, which keeps the frames
+    and their tasks alive, dropped."""
+    try:
+        call()
+    except KeyboardInterrupt:
+        return True
+    return False
+
+
+def _consistent_run_record(store: Path) -> int:
+    """The store is whole, its one run recorded as not finished, with totals that count the
+    outcomes it saved; how many it saved."""
+    with sqlite3.connect(store, timeout=30) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        ((run_id, finished_at, done, failed),) = db.execute(
+            "SELECT id, finished_at, done, failed FROM runs"
+        ).fetchall()
+        outcomes = [row[0] for row in db.execute("SELECT outcome FROM outcomes")]
+        saved = db.execute("SELECT COUNT(*) FROM outcomes WHERE run_id = ?", (run_id,))
+        assert finished_at is None and done + failed == saved.fetchone()[0] == len(outcomes)
+    for outcome in outcomes:
+        DocumentResult.model_validate_json(outcome)
+    return len(outcomes)
 
 
 def test_two_runs_share_one_store_without_locking_each_other_out(

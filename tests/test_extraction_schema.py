@@ -4,6 +4,7 @@ input refused before any model call."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,67 @@ def test_news_is_the_built_in_schema() -> None:
 def test_a_bad_schema_is_named(spec: str, problem: str) -> None:
     with pytest.raises(SchemaError, match=problem.replace("(", r"\(")):
         load_schema(spec)
+
+
+# A schema module's top level that ends its import, and what the message says of it.
+FAILING_IMPORTS = {
+    "sys.exit(0)": ("import sys\nsys.exit(0)\n", "it called sys.exit(0)"),
+    "sys.exit(3)": ("import sys\nsys.exit(3)\n", "it called sys.exit(3)"),
+    "sys.exit(text)": ("import sys\nsys.exit('bye')\n", "it called sys.exit('bye')"),
+    "raise SystemExit": ("raise SystemExit\n", "it called sys.exit(None)"),
+    "an error": ("x = 1 / 0\n", "division by zero"),
+    "an error without a message": ("raise RuntimeError()\n", "RuntimeError"),
+    "a syntax error": ("class Medication(:\n", "invalid syntax"),
+}
+FAILING_MODEL = "from pydantic import BaseModel\nclass Dose(BaseModel):\n    drug: str\n"
+
+
+def _failing_module(folder: Path, name: str, top_level: str) -> Path:
+    path = folder / f"{name}.py"
+    path.write_text(FAILING_MODEL + top_level)
+    return path
+
+
+@pytest.mark.parametrize("case", FAILING_IMPORTS)
+def test_a_schema_whose_import_fails_or_exits_is_a_bad_schema(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    top_level, told = FAILING_IMPORTS[case]
+    path = _failing_module(tmp_path, "exits_on_import", top_level)
+    with pytest.raises(SchemaError) as by_file:
+        load_schema(f"{path}:Dose")
+    assert str(by_file.value).startswith(f"schema '{path}:Dose': cannot import {path}: ")
+    assert told in str(by_file.value)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SchemaError, match=f"cannot import exits_on_import: .*{re.escape(told)}"):
+        load_schema("exits_on_import:Dose")
+    assert "exits_on_import" not in sys.modules
+
+
+@pytest.mark.parametrize("command", ["summarize", "batch", "digest", "eval", "schemas"])
+def test_a_schema_that_exits_on_import_stops_every_command_with_status_2(
+    command: str, tmp_path: Path
+) -> None:
+    schema = _failing_module(tmp_path, "quits", "import sys\nsys.exit(0)\n")
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE)
+    if command == "schemas":
+        args = ["schemas", f"{schema}:Dose"]
+    else:
+        target = str(note)
+        if command == "eval":
+            target = str(tmp_path / "set.jsonl")
+            line = json.dumps({"id": "1", "text": NOTE, "references": ["x"]})
+            Path(target).write_text(line + "\n")
+        extra = ["--store", str(tmp_path / "s.sqlite3")] if command != "summarize" else []
+        args = [command, target, "--base-url", NOWHERE, "--model", "m"]
+        args += ["--schema", f"{schema}:Dose", *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"summarizer: error: schema '{schema}:Dose': cannot import {schema}: it called sys.exit(0)"
+    ]
+    assert result.stdout == ""
 
 
 def test_a_nested_json_schema_is_refused(tmp_path: Path) -> None:

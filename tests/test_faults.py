@@ -339,21 +339,48 @@ def _real_store(path: Path) -> Path:
             lambda p: p.write_bytes(_real_store(p.with_suffix(".real")).read_bytes()[:1500]),
             "not a summarizer store",
         ),
+        (
+            lambda p: p.parent.write_text("a file, where the store's folder would be"),
+            "Not a directory",
+        ),
     ],
-    ids=["directory", "garbage", "truncated"],
+    ids=["directory", "garbage", "truncated", "under-a-file"],
 )
+@pytest.mark.parametrize("command", ["batch", "summarize"])
 def test_an_unusable_store_fails_before_any_call(
-    make: Any, cause: str, completion: dict[str, Any], corpus: list[Path], tmp_path: Path
+    make: Any,
+    cause: str,
+    command: str,
+    completion: dict[str, Any],
+    corpus: list[Path],
+    tmp_path: Path,
 ) -> None:
+    """`summarize` of short documents, which keeps nothing in the store, refuses it as
+    `batch` does: with the same line and status."""
     store, out = tmp_path / "store.db", tmp_path / "out.jsonl"
+    if cause == "Not a directory":
+        store = tmp_path / "a-file" / "store.db"
     make(store)
     with serve([Reply(200, completion)]) as (url, script):
-        status, stderr = batch(corpus, url, store, out)
+        if command == "batch":
+            status, stderr = batch(corpus, url, store, out)
+        else:
+            status, stderr, _records = summarize(corpus, url, tmp_path, "--store", str(store))
     assert status == 1
     (line,) = errors(stderr)
     assert line.startswith(f"summarizer: error: store {store}: ") and cause in line
     assert "Traceback" not in stderr
     assert script.requests == [] and not out.exists()
+
+
+def test_summarize_leaves_a_store_that_does_not_exist_uncreated(
+    completion: dict[str, Any], corpus: list[Path], tmp_path: Path
+) -> None:
+    store = tmp_path / "new" / "store.db"
+    with serve([Reply(200, completion)]) as (url, _script):
+        status, stderr, records = summarize(corpus[:1], url, tmp_path, "--store", str(store))
+    assert status == 0, stderr
+    assert statuses(records) == [OK] and not store.parent.exists()
 
 
 def _without_dac_override() -> list[str]:
@@ -363,8 +390,9 @@ def _without_dac_override() -> list[str]:
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
+@pytest.mark.parametrize("command", ["batch", "summarize"])
 def test_a_read_only_store_says_so(
-    completion: dict[str, Any], corpus: list[Path], tmp_path: Path
+    command: str, completion: dict[str, Any], corpus: list[Path], tmp_path: Path
 ) -> None:
     store = _real_store(tmp_path / "store.db")
     store.chmod(0o444)
@@ -375,7 +403,7 @@ def test_a_read_only_store_says_so(
                 sys.executable,
                 "-m",
                 "summarizer",
-                "batch",
+                command,
                 str(corpus[0]),
                 "--base-url",
                 url,
@@ -421,7 +449,7 @@ def test_a_store_that_fills_up_mid_run_ends_the_run_without_half_an_output(
         f"summarizer: error: store {store}: cannot write (database or disk is full)"
     ]
     assert out.read_text() == "the previous run's output\n"  # not half of a new one
-    assert not list(tmp_path.glob("out.jsonl.partial"))
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
 
 
 def test_a_new_store_is_private_to_its_owner(

@@ -19,6 +19,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from summarizer.cli import app
@@ -27,10 +29,12 @@ from summarizer.extraction.models import DocumentResult, FailedDocument
 from summarizer.pipeline import RequestKey
 from summarizer.runs.logs import (
     CSV_COLUMNS,
+    FORMULA_TRIGGERS,
     LogQuery,
     LogReader,
     parse_when,
     search,
+    spreadsheet_safe,
     write_csv,
     write_jsonl,
 )
@@ -313,6 +317,73 @@ def test_csv_export_parses_back(store: Path) -> None:
     assert failed["error"] == "HTTP 404 Not Found\nafter 1 redirect (100% of_them)"
     assert failed["headline"] == failed["facts"] == failed["grounding_rate"] == ""
     assert rows["002_f8c6bddbe5b99dbe" + QWEN]["cost_usd"] == ""  # unpriced
+
+
+# Each begins as OWASP's CSV injection cheat sheet lists: =, +, -, @, tab, carriage return.
+FORMULAS = (
+    "=1+2+cmd|' /C calc'!A0",
+    "=HYPERLINK(1)",
+    "+1+1",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+)
+TEXT_COLUMNS = ("id", "source", "model", "headline")  # and a failure's error
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_no_csv_cell_is_a_formula_whichever_column_holds_it(
+    formula: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _example("002_f8c6bddbe5b99dbe")
+    result = result.model_copy(
+        update={
+            "id": formula,
+            "source": formula,
+            "summary": result.summary.model_copy(update={"headline": formula}),
+        }
+    )
+    failed = FailedDocument(id=formula, source=formula, error=formula)
+    items = [Stored("k0", result, formula, 1, 1), Stored("k1", failed, formula, 1, 2)]
+    path = tmp_path / "store.sqlite3"
+    _save(path, items, monkeypatch)
+    table = tmp_path / "logs.csv"
+    assert _logs("--store", str(path), "-f", "csv", "-o", str(table)).exit_code == 0
+    with table.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) == 2
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.startswith(FORMULA_TRIGGERS), (column, cell)
+        for column in TEXT_COLUMNS if row["status"] == "ok" else (*TEXT_COLUMNS[:3], "error"):
+            assert row[column] == "'" + formula, column
+    ok = next(row for row in rows if row["status"] == "ok")
+    assert float(ok["grounding_rate"]) == 1.0 and int(ok["prompt_tokens"]) > 0  # still numbers
+
+
+def test_a_carriage_return_inside_a_cell_keeps_its_row_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failed = FailedDocument(id="cr", source="cr.txt", error="HTTP 502\rafter 3 tries.")
+    path = tmp_path / "store.sqlite3"
+    _save(path, [Stored("k0", failed, GPT, 1, 1)], monkeypatch)
+    stream = io.StringIO(newline="")
+    assert write_csv(search(path, LogQuery(limit=None)), stream) == 1
+    (row,) = csv.DictReader(io.StringIO(stream.getvalue(), newline=""))
+    assert row["error"] == failed.error and row["status"] == "failed"
+
+
+@given(st.text())
+def test_a_spreadsheet_safe_cell_is_the_text_or_the_text_after_an_apostrophe(text: str) -> None:
+    safe = spreadsheet_safe(text)
+    assert isinstance(safe, str) and not safe.startswith(FORMULA_TRIGGERS)
+    assert safe == (f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text)
+
+
+@pytest.mark.parametrize("number", [-1, -0.5, 0, 3, 1.25, None])
+def test_numbers_and_empty_cells_stay_as_they_are(number: float | None) -> None:
+    assert spreadsheet_safe(number) == number
 
 
 def test_a_missing_store_is_an_error_and_is_not_created(tmp_path: Path) -> None:

@@ -25,5 +25,6 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     # SIGTERM unwinds like Ctrl-C: the embedded engine is stopped and the store's run closed.
+    # While a run's event loop turns, summarizer.cli.common.run_async cancels it instead.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     app()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,10 +11,13 @@ import typer
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     command_line,
     fatal_errors,
+    read_files,
     read_inputs,
     reporting,
+    run_async,
     run_job,
     usage_errors,
     writing,
@@ -23,9 +25,7 @@ from summarizer.cli.common import (
 from summarizer.cli.options import MaxCharsOpt, SaveTextOpt, settings_options
 from summarizer.inputs.documents import MAX_CHARS
 from summarizer.runs.progress import open_progress
-from summarizer.runs.runner import (
-    open_batch,
-)
+from summarizer.runs.runner import open_batch
 from summarizer.settings import Settings
 from summarizer.writers.files import output_stream
 
@@ -60,11 +60,13 @@ def batch(
     quiet: bool = False,
 ) -> None:
     """Summarize a corpus: concurrent, cached and resumable; JSONL lines or a review page."""
+    read = read_files(settings, inputs, {"price table": settings.prices_path})
+    check_writes(read, settings, output=output, save_text=save_text)
     check_output_path(output)
     with fatal_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
         writer, documents = writing(
-            output_format, stream, read_inputs(inputs, max_chars, save_text)
+            output_format, stream, read_inputs(inputs, max_chars, save_text, read)
         )
         progress = stack.enter_context(open_progress(inputs, enabled=not quiet))
         with usage_errors():
@@ -74,7 +76,7 @@ def batch(
                 )
             )
         try:
-            totals = asyncio.run(run_job(job, documents))
+            totals = run_async(run_job(job, documents))
         finally:
             writer.close()
     if not quiet:

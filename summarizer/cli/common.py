@@ -3,12 +3,15 @@ line with an exit status."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 import typer
 
@@ -21,17 +24,21 @@ from summarizer.errors import (
     UsageError,
 )
 from summarizer.extraction.models import FailedDocument
+from summarizer.extraction.schemas import schema_file
 from summarizer.inputs.documents import Document, iter_documents
 from summarizer.pipeline import Outcome
 from summarizer.redaction import redact_argv
 from summarizer.runs.runner import (
     BatchTotals,
     Runner,
+    store_path_for,
 )
 from summarizer.settings import Settings
 from summarizer.writers import OutputFormat, Writer, open_writer
-from summarizer.writers.files import check_output, saving_texts
+from summarizer.writers.files import ReadFiles, check_output, check_overwrites, saving_texts
 from summarizer.writers.review_html import remember_texts
+
+T = TypeVar("T")
 
 
 def resolve_settings(given: Mapping[str, object]) -> Settings:
@@ -93,11 +100,43 @@ def check_output_path(path: Path | None) -> None:
             check_output(path)
 
 
+def read_files(
+    settings: Settings, inputs: Iterable[str], named: Mapping[str, Path | None] | None = None
+) -> ReadFiles:
+    """What a command reads, which nothing it writes may replace: the documents of `inputs`,
+    the files its settings name, and those `named` (a price table, a dataset)."""
+    files = {
+        "examples file": settings.examples,
+        "cassette": settings.replay_cassette,
+        "schema": schema_file(settings.extraction_schema, settings.prompts_dir),
+        "model file": settings.model_path,
+        **(named or {}),
+    }
+    return ReadFiles(inputs, files)
+
+
+def check_writes(
+    read: ReadFiles,
+    settings: Settings | None,
+    *,
+    output: Path | None = None,
+    save_text: Path | None = None,
+) -> None:
+    """An output, store (the one `settings` name), cassette to record or --save-text folder
+    that would destroy what the command reads: one line, exit status 2, before anything is
+    read or written."""
+    targets = {"output": output}
+    if settings is not None:
+        targets |= {"store": store_path_for(settings), "cassette": settings.record_cassette}
+    with usage_errors():
+        check_overwrites(read, targets, save_text)
+
+
 def read_inputs(
-    inputs: list[str], max_chars: int, save_text: Path | None
+    inputs: list[str], max_chars: int, save_text: Path | None, read: ReadFiles | None = None
 ) -> Iterable[Document | ReadError]:
     documents = iter_documents(inputs, max_chars)
-    return saving_texts(documents, save_text) if save_text else documents
+    return saving_texts(documents, save_text, read) if save_text else documents
 
 
 def command_line() -> str:
@@ -123,6 +162,50 @@ def reporting(sink: Callable[[Outcome], None]) -> Callable[[Outcome], None]:
 async def run_job(runner: Runner, documents: Iterable[Document | ReadError]) -> BatchTotals:
     async with runner.summarizer:
         return await runner.run(documents)
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, where SIGTERM stops the run as Ctrl-C does: the main task is cancelled
+    and its cleanup awaited (the run's record closed, the engine stopped, the partial output
+    removed), then KeyboardInterrupt ends the command quietly with status 130. Raised by a
+    signal handler inside the loop instead, KeyboardInterrupt lands in whichever task runs,
+    and asyncio logs it with all its frames: "Task exception was never retrieved"."""
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(main)  # signals reach the main thread only
+    termination = _Termination()
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        result = asyncio.run(termination.cancelling(main))
+    except asyncio.CancelledError:
+        if termination.requested:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        if previous is not None:  # closing the loop reset it to the default, which kills
+            signal.signal(signal.SIGTERM, previous)
+    if termination.requested:  # it came as the run finished: still a stop, not a success
+        raise KeyboardInterrupt
+    return result
+
+
+class _Termination:
+    """SIGTERM, as the event loop sees it: the main task cancelled once; a second SIGTERM
+    leaves its cleanup to finish (SIGKILL does not wait)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    async def cancelling(self, main: Coroutine[Any, Any, T]) -> T:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop() -> None:
+            if not self.requested:
+                self.requested = True
+                task.cancel()
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+        return await main
 
 
 def writing(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Literal
 
 import typer
@@ -10,9 +9,12 @@ import typer
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     command_line,
     fatal_errors,
+    read_files,
     report_failure,
+    run_async,
     usage_errors,
 )
 from summarizer.cli.options import MaxCharsOpt, OutputOpt, settings_options
@@ -49,11 +51,12 @@ def digest(
     # other command would pay at start.
     from summarizer.digest.build import make_digest
 
+    check_writes(read_files(settings, inputs), settings, output=output)
     check_output_path(output)
     items = list(iter_documents(inputs, max_chars))
     with fatal_errors(), usage_errors():
         digest = make_digest(settings, items, extractive=extractive, command=command_line())
-        result = asyncio.run(digest)
+        result = run_async(digest)
     for failure in result.failed:
         report_failure(failure)
     with fatal_errors(), output_stream(output) as stream:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,8 +13,11 @@ from rich.table import Table
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     command_line,
     fatal_errors,
+    read_files,
+    run_async,
     usage_error,
     usage_errors,
 )
@@ -45,9 +47,11 @@ def eval_command(
         items = load_dataset(dataset, limit)
     except (OSError, ValueError) as exc:
         raise usage_error(f"{dataset}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
+    read = read_files(settings, [], {"dataset": dataset})
+    check_writes(read, settings, output=output)
     check_output_path(output)
     with fatal_errors(), usage_errors():
-        summary = asyncio.run(evaluate(settings, str(dataset), items, command=command_line()))
+        summary = run_async(evaluate(settings, str(dataset), items, command=command_line()))
     if output is not None:
         with fatal_errors(), output_stream(output) as stream:
             stream.write(json.dumps(summary.report, indent=2, ensure_ascii=False) + "\n")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
-from summarizer.cli.common import check_output_path, fatal_errors, usage_error
+from summarizer.cli.common import check_output_path, check_writes, fatal_errors, usage_error
 from summarizer.errors import (
     LogQueryError,
     NoSuchResult,
@@ -30,7 +30,7 @@ from summarizer.runs.store import default_store_path
 from summarizer.settings import (
     Settings,
 )
-from summarizer.writers.files import output_stream
+from summarizer.writers.files import ReadFiles, output_stream
 from summarizer.writers.markdown import render_markdown
 
 LogFormat = Literal["table", "jsonl", "csv", "markdown", "json"]
@@ -172,8 +172,9 @@ def logs(
         raise usage_error(str(exc)) from None
     if show is not None and query.filtered:
         raise usage_error("--show prints one result: it takes no TEXT and no filters")
-    check_output_path(output)
     path = store_path or Settings.from_env().store_path or default_store_path()
+    check_writes(ReadFiles(named={"store": path}), None, output=output)
+    check_output_path(output)
     if show is not None:
         _show_log(path, show, chosen, output)
     else:

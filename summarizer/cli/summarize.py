@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import ExitStack
 from typing import Annotated
 
@@ -11,9 +10,12 @@ import typer
 from summarizer.cli.app import EXIT_FAILED_DOCUMENTS
 from summarizer.cli.common import (
     check_output_path,
+    check_writes,
     fatal_errors,
+    read_files,
     read_inputs,
     reporting,
+    run_async,
     run_job,
     usage_errors,
     writing,
@@ -45,14 +47,18 @@ def summarize(
     settings: Settings,
 ) -> None:
     """Summarize articles and extract facts with located evidence quotes."""
+    read = read_files(settings, paths)
+    check_writes(read, settings, output=output, save_text=save_text)
     check_output_path(output)
     with fatal_errors(), usage_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
-        writer, documents = writing(chosen_format, stream, read_inputs(paths, max_chars, save_text))
+        writer, documents = writing(
+            chosen_format, stream, read_inputs(paths, max_chars, save_text, read)
+        )
         runner = stack.enter_context(open_summarize(settings, reporting(writer.write)))
         try:
-            totals = asyncio.run(run_job(runner, documents))
+            totals = run_async(run_job(runner, documents))
         finally:
             writer.close()
     if totals.failed:

@@ -146,6 +146,19 @@ def load_schema(spec: str | None, prompts_dir: Path | None = None) -> Extraction
         raise SchemaError(f"schema {spec!r}: {exc}") from None
 
 
+def schema_file(spec: str | None, prompts_dir: Path | None = None) -> Path | None:
+    """The file a schema is read from, if it is read from one the user names: a JSON
+    Schema, or a pydantic model's `.py` file."""
+    if spec is None or spec.strip() == NEWS or named_schema_folder(spec.strip(), prompts_dir):
+        return None
+    spec = spec.strip()
+    if spec.endswith(".json") or Path(spec).suffix == ".json":
+        return Path(spec)
+    if (match := _IMPORT_SPEC.match(spec)) and " " not in spec and match["module"].endswith(".py"):
+        return Path(match["module"])
+    return None
+
+
 def named_schema_folder(name: str, prompts_dir: Path | None = None) -> Path | None:
     """The folder of the named schema `name`: yours (in `prompts_dir`) before a built-in."""
     if not re.fullmatch(r"[\w-]+", name):
@@ -262,12 +275,20 @@ def _import_model(module: str, name: str, spec: str) -> type[BaseModel]:
             loaded = importlib.import_module(module)
     except SchemaError:
         raise
-    except Exception as exc:  # the user's module may fail in any way: say which and why
-        raise SchemaError(f"schema {spec!r}: cannot import {module}: {exc}") from None
+    # The user's module may fail in any way, sys.exit() included, which would otherwise end
+    # the command with its status and no word: say which module and why. Ctrl-C still stops.
+    except (Exception, SystemExit) as exc:
+        raise SchemaError(f"schema {spec!r}: cannot import {module}: {_failure(exc)}") from None
     model = getattr(loaded, name, None)
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise SchemaError(f"schema {spec!r}: {module} has no pydantic model {name!r}")
     return model
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return str(exc) or type(exc).__name__
 
 
 def _load_file(path: Path) -> object:
@@ -281,7 +302,11 @@ def _load_file(path: Path) -> object:
         raise SchemaError(f"schema {path}: cannot be loaded as Python")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # pydantic resolves the model's annotations through it
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]  # not half a module left behind
+        raise
     return module
 
 

@@ -222,15 +222,50 @@ def iter_documents(
             yield from _read_file(spec, max_chars=max_chars)
         elif Path(spec).is_dir():
             yield from _read_directory(Path(spec), max_chars)
-        elif _GLOB_CHARS & set(spec) and not Path(spec).exists():
-            matches = sorted(glob.glob(spec, recursive=True))
-            files = [m for m in matches if Path(m).is_file()]
+        elif _is_glob(spec):
+            files = _glob_files(spec)
             if not files:
                 yield ReadError(spec, "no files match this pattern")
             for match in files:
                 yield from _read_file(match, max_chars=max_chars)
         else:
             yield from _read_file(spec, max_chars=max_chars)
+
+
+def input_files(inputs: Iterable[str]) -> Iterator[tuple[Path, str | None]]:
+    """Every file that reading `inputs` opens, found as iter_documents finds it, with the id
+    of its document: None for a table or a URL list, whose rows and pages are the documents.
+    What a command writes is checked against these (summarizer.writers.files)."""
+    for spec in inputs:
+        if is_url(spec) or spec == STDIN:
+            continue
+        path = Path(spec)
+        if path.is_dir():
+            for file in directory_files(path)[0]:
+                yield file, _file_id(file, file.relative_to(path).with_suffix("").as_posix())
+        elif _is_glob(spec):
+            yield from ((Path(match), _file_id(Path(match))) for match in _glob_files(spec))
+        else:
+            yield path, _file_id(path)
+
+
+def input_directories(inputs: Iterable[str]) -> list[Path]:
+    """The inputs that are directories, every file below them read."""
+    return [Path(spec) for spec in inputs if not is_url(spec) and Path(spec).is_dir()]
+
+
+def _file_id(path: Path, doc_id: str | None = None) -> str | None:
+    if path.suffix.lower() in TABLE_SUFFIXES | {URL_LIST_SUFFIX}:
+        return None
+    return doc_id or path.stem  # as read_path names it
+
+
+def _is_glob(spec: str) -> bool:
+    return bool(_GLOB_CHARS & set(spec)) and not Path(spec).exists()
+
+
+def _glob_files(pattern: str) -> list[str]:
+    return [m for m in sorted(glob.glob(pattern, recursive=True)) if Path(m).is_file()]
 
 
 def is_url(spec: str) -> bool:

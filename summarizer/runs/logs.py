@@ -45,6 +45,10 @@ CSV_COLUMNS = (
     "cost_usd",
     "error",
 )
+# OWASP's CSV injection list: a cell starting so is read by a spreadsheet as a formula (or,
+# for tab and carriage return, as one once the spreadsheet trims it). Not defusedcsv: it
+# leaves those two as they are.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Needle characters that stand verbatim in the stored JSON (no escape changes them) and that
 # SQLite's LIKE folds the way str.lower() does: printable ASCII but the quote and backslash.
 _LIKE_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
@@ -402,14 +406,26 @@ def write_jsonl(rows: Iterable[LogRow], stream: TextIO) -> int:
 
 def write_csv(rows: Iterable[LogRow], stream: TextIO) -> int:
     """One flat line per outcome (CSV_COLUMNS), for a spreadsheet; returns how many rows.
-    Times are UTC ISO 8601; a value a row lacks is an empty cell."""
-    writer = csv.writer(stream, lineterminator="\n")
+    Times are UTC ISO 8601; a value a row lacks is an empty cell; a text that a spreadsheet
+    would run as a formula starts with an apostrophe (spreadsheet_safe)."""
+    # RFC 4180's line ending: with "\n" alone the csv module leaves a cell's carriage return
+    # unquoted, and a reader splits the row there.
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow(csv_values(row))
+        writer.writerow([spreadsheet_safe(cell) for cell in csv_values(row)])
         count += 1
     return count
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """`cell`, or, for a text starting with a formula trigger (`=1+2+cmd|' /C calc'!A0`, a
+    model's headline or a document's id), the text after an apostrophe, as OWASP advises:
+    a spreadsheet shows it as text and runs nothing. Numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+        return "'" + cell
+    return cell
 
 
 def csv_values(row: LogRow) -> list[object]:

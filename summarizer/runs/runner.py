@@ -246,26 +246,31 @@ def _model(outcome: Outcome, key: RequestKey) -> str:
 # ---- the main job, for the CLI and for Python ---------------------------------------------
 
 
+def store_path_for(settings: Settings) -> Path | None:
+    """The store a run keeps: the one named, or the default one; None when recording a
+    cassette with none named, so that every call is made and recorded rather than answered
+    from an earlier run's cache (a batch then keeps a scratch store, removed after)."""
+    if settings.store_path is None and settings.record_cassette is not None:
+        return None
+    return settings.store_path or default_store_path()
+
+
 @contextmanager
 def open_store(settings: Settings) -> Iterator[Store]:
-    """The run's store: the one named, or the default one. Recording a cassette with none
-    named, a fresh one, removed after, so that every call is made and recorded rather than
-    answered from an earlier run's cache."""
+    """The run's store (store_path_for), or a fresh one removed after."""
     with ExitStack() as stack:
-        path = settings.store_path
-        if path is None and settings.record_cassette is not None:
+        path = store_path_for(settings)
+        if path is None:
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="summarizer-"))
             path = Path(scratch) / "store.sqlite3"
-        yield stack.enter_context(Store(path or default_store_path()))
+        yield stack.enter_context(Store(path))
 
 
 def window_store(settings: Settings) -> LazyStore | None:
     """Where `summarize` keeps a long document's windows as they are read, so that a re-run
-    resumes: the store, opened only if a document is long. None when recording a cassette
-    with no store named: then every call is made and recorded."""
-    if settings.store_path is None and settings.record_cassette is not None:
-        return None
-    return LazyStore(settings.store_path or default_store_path())
+    resumes: the store, opened only if a document is long; None for no store."""
+    path = store_path_for(settings)
+    return None if path is None else LazyStore(path)
 
 
 @contextmanager
@@ -338,10 +343,12 @@ def open_batch(
 @contextmanager
 def open_summarize(settings: Settings, sink: Sink) -> Iterator[Runner]:
     """A runner as `summarizer summarize` makes one: one document at a time, in order, and
-    nothing cached or recorded but long documents' windows (so that a re-run resumes)."""
+    nothing cached or recorded but long documents' windows (so that a re-run resumes). The
+    store is checked now, as `batch` checks it, though only a long document opens it."""
     with ExitStack() as stack:
         windows = window_store(settings)
         if windows is not None:
+            windows.check()
             stack.callback(windows.close)
         summarizer = Summarizer(settings, window_cache=windows)
         prices = load_prices(None, free=summarizer.endpoint.provider == "local")

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -402,6 +403,11 @@ class LazyStore:
         self.path = path
         self._store: Store | None = None
 
+    def check(self) -> None:
+        """Fail now, as a batch would on opening it, if the store cannot be used: a run of
+        short documents must not accept a store that a long one then finds unusable."""
+        check_store(self.path)
+
     def _opened(self) -> Store:
         if self._store is None:
             self._store = Store(self.path)
@@ -442,11 +448,39 @@ class _Transaction:
             raise store_error(self.path, exc) from None
 
 
+def check_store(path: Path) -> None:
+    """What opening the store at `path` would find wrong, found without creating or changing
+    anything: a directory, a file that is not an SQLite database, one that cannot be written,
+    or a folder where none can be made."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a directory", str(path))
+        if not path.exists():
+            _check_creatable(path.parent)
+            return
+        if not os.access(path, os.W_OK):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except (OSError, sqlite3.Error) as exc:
+        raise store_error(path, exc) from None
+
+
+def _check_creatable(folder: Path) -> None:
+    """`folder`, or the nearest folder above it that exists, is one a store can be made in."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(13, "Permission denied", str(existing))
+
+
 def _create_private(path: Path) -> None:
     """A new store is readable by its owner only (0600): it holds every article and result.
     SQLite gives its -wal and -shm files the database file's permissions."""
     if path.is_dir():
         raise IsADirectoryError(21, "is a directory", str(path))
+    _check_creatable(path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
