@@ -81,7 +81,9 @@ def _varied(result: DocumentResult, **grounding: float) -> DocumentResult:
 
 def _stored_outcomes() -> list[Stored]:
     """k0..k5, oldest first. k5 is a newer result for k2's document, by another model."""
-    r002 = _example("002_f8c6bddbe5b99dbe")
+    # Support rates set, not the examples' own: the filters are under test, not the
+    # examples' verdicts (which change as the support check does).
+    r002 = _varied(_example("002_f8c6bddbe5b99dbe"), support_rate=2 / 3)
     r003 = _varied(_example("003_79d721cb69906ae1"), rate=0.5, support_rate=0.5)
     meds = r003.model_copy(
         update={"prompt": r003.prompt.model_copy(update={"schema_name": "meds"})}
@@ -99,8 +101,8 @@ def _stored_outcomes() -> list[Stored]:
         error="HTTP 404 Not Found\nafter 1 redirect (100% of_them)",
     )
     return [
-        Stored("k0", _example("000_e5461a5ad9c76c4b"), QWEN, 1, 1),
-        Stored("k1", _example("001_b9058b3b0d63c9a3"), QWEN, 1, 2),
+        Stored("k0", _varied(_example("000_e5461a5ad9c76c4b"), support_rate=1.0), QWEN, 1, 1),
+        Stored("k1", _varied(_example("001_b9058b3b0d63c9a3"), support_rate=1.0), QWEN, 1, 2),
         Stored("k2", r002, QWEN, 1, 3),
         Stored("k3", meds, GPT, 2, 4),
         Stored("k4", failed, GPT, 2, 5),

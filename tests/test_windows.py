@@ -203,10 +203,11 @@ def test_a_fact_read_twice_in_an_overlap_is_kept_once_the_better_supported() -> 
     assert (merged[0].evidence.start, merged[0].evidence.end) == (12, 22)
 
 
-def test_two_facts_of_one_window_on_one_sentence_both_stand() -> None:
+def test_two_facts_of_one_window_on_one_sentence_are_kept_once() -> None:
+    """No two facts share an evidence sentence (issue 24), from one window or two."""
     one_sentence = [fact("f1", 0, 11, "Alpha rose."), fact("f2", 0, 11, "Alpha rose.")]
     one_sentence[1] = one_sentence[1].model_copy(update={"statement": "Alpha went up."})
-    assert len(merge_facts([(Window(0, len(TEXT)), one_sentence)])) == 2
+    assert len(merge_facts([(Window(0, len(TEXT)), one_sentence)])) == 1
 
 
 def test_the_same_statement_twice_is_kept_once() -> None:

@@ -23,7 +23,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.evidence.attribution import attribute
+from summarizer.evidence.attribution import Quotation, attribute, quotations
+from summarizer.evidence.names import (
+    CLUB_WORDS,
+    NAME_CONTINUATIONS,
+    PLACE_WORDS,
+    THING_WORDS,
+    is_country,
+    is_demonym,
+    is_group,
+    may_be_a_person,
+)
 from summarizer.evidence.support import (
     DEFAULT_POLICY,
     Support,
@@ -32,6 +42,7 @@ from summarizer.evidence.support import (
     nothing_found,
 )
 from summarizer.extraction.models import (
+    MAX_STATEMENT_CHARS,
     Attribution,
     AttributionKind,
     Entity,
@@ -81,6 +92,12 @@ _ROLE_NOUNS = {
     "prosecutor", "father", "mother", "son", "daughter", "wife", "husband", "widow",
 }  # fmt: skip
 _MAX_ROLE_WORDS = 4
+# What ends a sentence, its closing quotation mark or bracket included.
+SENTENCE_FINAL = (".", "!", "?", "”", '"', "’", "'", ")", "…")
+# The share of a sentence inside a quotation for it to be the quotation's speaker's.
+_QUOTED_SHARE = 0.6
+# A statement this close to the grammar's bound, not ending like a sentence, was cut by it.
+_CUT_SLACK = 5
 # How far from the cited sentence a partly supporting one may stand in for it.
 NEIGHBOURS = 2
 _NAME_PARTICLES = {"de", "da", "del", "der", "di", "du", "van", "von", "al", "bin", "ibn", "le"}
@@ -113,15 +130,18 @@ def annotate(
     statement, and keeps its kind and values."""
     article = _Article(text)
     entities = article.entities(extraction)
+    news = extraction.item_kind is None
     facts = [
-        article.fact(f"f{number}", item.claim(), found, entities, policy)
+        article.fact(f"f{number}", item.claim(), found, entities, policy, sentences=news)
         for number, (item, found) in enumerate(zip(extraction.facts, evidence, strict=True), 1)
     ]
-    if extraction.item_kind is not None:
+    if not news:
         facts = [
             fact.model_copy(update={"type": extraction.item_kind, "fields": item.fields()})
             for fact, item in zip(facts, extraction.facts, strict=True)
         ]
+    else:
+        facts = distinct(facts)
     if layout is not None:
         facts = [place(fact, layout) for fact in facts]
     return Annotated(facts=facts, entities=entities)
@@ -140,6 +160,7 @@ class _Article:
     def __init__(self, text: str) -> None:
         self.text = text
         self.index = SentenceIndex(text)
+        self._quotations: list[Quotation] | None = None
 
     def fact(
         self,
@@ -148,7 +169,10 @@ class _Article:
         evidence: Evidence,
         entities: list[Entity],
         policy: SupportPolicy,
+        sentences: bool = True,
     ) -> Fact:
+        """One fact read off its evidence; with `sentences`, its statement a sentence (a
+        news fact's), which the grammar's length bound may have cut."""
         if evidence.start is None or evidence.end is None:
             return _unlocated(fact_id, statement, evidence)
         span = (evidence.start, evidence.end)
@@ -169,19 +193,43 @@ class _Article:
                 )
         sources = [e for e in entities if e.type != EntityType.PLACE]
         places = [e for e in entities if e.type == EntityType.PLACE]
-        attribution = attribute(around.text, [e.name for e in sources], [e.name for e in places])
+        names = [e.name for e in sources]
+        attribution = attribute(
+            around.text,
+            names,
+            [e.name for e in places],
+            before=self.index.before(around.start),
+            statement=statement,
+        )
+        quotation = self.quotation_around(around, names, [e.name for e in places])
+        if quotation is not None and attribution.kind == AttributionKind.OUTLET:
+            attribution = quotation  # a sentence of a quotation its speaker opened before it
+        quoted = inside_quotation(around, *span) or quotation is not None
         return Fact(
             id=fact_id,
-            type=kind_of(statement, inside_quotation(around, *span), attribution),
+            type=kind_of(statement, quoted, attribution),
             statement=statement,
             attribution=attribution,
-            who=names_in(around.text, sources),
+            who=speaker_first(attribution, names_in(around.text, sources)),
             when=dates_in(around.text),
-            where=names_in(around.text, places),
-            evidence=evidence.model_copy(
-                update={"support": support.verdict, "missing_words": support.missing}
-            ),
+            where=names_in(around.text, places, [e.name for e in entities]),
+            evidence=evidence.model_copy(update=_verdict(support, statement, sentences)),
         )
+
+    def quotation_around(
+        self, sentence: Sentence, names: Sequence[str], places: Sequence[str]
+    ) -> Attribution | None:
+        """The speaker of the quotation the sentence stands in, most of it, if the text
+        names one: "'It 's helpful that other teams are being dragged into it . People are
+        continually adjusting the form table ...'" is the manager's, named before it."""
+        if self._quotations is None:
+            self._quotations = quotations(self.text, names, places)
+        length = max(sentence.end - sentence.start, 1)
+        for quotation in self._quotations:
+            inside = min(quotation.end, sentence.end) - max(quotation.start, sentence.start)
+            if quotation.speaker is not None and inside / length >= _QUOTED_SHARE:
+                return quotation.speaker
+        return None
 
     def supporting_neighbour(
         self, statement: str, cited: Sentence, policy: SupportPolicy
@@ -211,23 +259,224 @@ class _Article:
         return near
 
     def entities(self, extraction: GroundedAnswer) -> list[Entity]:
-        """The listed names that stand in the text, once each, most mentioned first."""
-        found: dict[str, Entity] = {}
+        """The listed names that stand in the text, once each, most mentioned first: typed
+        by what they are (a country is a place, a group an organization, a demonym or a
+        description nothing), a person's mentions under their full name ("Trump" and
+        "President Trump" under "Donald Trump"), a place counted where it is not the start
+        of an organization's name ("Manchester" in "Manchester City")."""
+        listed: dict[str, tuple[str, set[EntityType]]] = {}
         for kind, names in extraction.names().items():
             for name in names:
-                key = name.casefold()
-                if not name or key in found:
-                    continue
-                if kind == EntityType.PERSON and not looks_like_a_person(name):
-                    kind = EntityType.ORGANIZATION
+                name = name.strip()
+                if name:
+                    listed.setdefault(name.casefold(), (name, set()))[1].add(kind)
+        every_name = [name for name, _ in listed.values()]
+        people: dict[str, str | None] = {}  # a person's name as written, less its title
+        others: dict[str, EntityType] = {}
+        for name, kinds in listed.values():
+            typed = entity_type(name, kinds, self.text)
+            if typed == EntityType.PERSON:
+                bare, title = without_title(name)
+                if people.get(bare) is None:
+                    people[bare] = title
+            elif typed is not None:
+                others.setdefault(name, typed)
+        found: dict[str, Entity] = {}
+        for name, title in under_full_names(people).items():
+            mentions = self.mentions(name, EntityType.PERSON)
+            if mentions and name.casefold() not in found:
+                role = title_before(self.text, name) or title
+                found[name.casefold()] = Entity(
+                    name=name, type=EntityType.PERSON, mentions=mentions, role=role
+                )
+        for name, kind in others.items():
+            if kind == EntityType.PLACE:
+                mentions = len(place_mentions(self.text, name, every_name))
+            else:
                 mentions = self.mentions(name, kind)
-                if mentions:
-                    role = title_before(self.text, name) if kind == EntityType.PERSON else None
-                    found[key] = Entity(name=name, type=kind, mentions=mentions, role=role)
+            if mentions and name.casefold() not in found:
+                found[name.casefold()] = Entity(name=name, type=kind, mentions=mentions)
         return sorted(found.values(), key=lambda e: -e.mentions)
 
     def mentions(self, name: str, kind: EntityType) -> int:
         return mentions_in(self.text, name, kind)
+
+
+def entity_type(name: str, kinds: set[EntityType], text: str) -> EntityType | None:
+    """What a name the model listed (under `kinds`) is: None for a demonym ("Egyptian"), a
+    description ("Hamas terrorists", "40-year-old man") or a plan ("Trump Peace Framework");
+    a place for a country or a region, whatever list it was in; an organization for an armed
+    or political group ("Hamas"), for a body listed among people ("Holland America Line"),
+    or a name listed as a person and an organization both ("SpaceX")."""
+    words = name.split()
+    last = words[-1]
+    if any(w[:1].isdigit() for w in words) or is_demonym(name) or last in THING_WORDS:
+        return None
+    if last[:1].islower() and last.lower() not in _NAME_PARTICLES:
+        if last.lower() in PLACE_WORDS:
+            return EntityType.PLACE
+        if last.lower() in _ORGANIZATION_WORDS:
+            return EntityType.ORGANIZATION
+        return None  # "Humanitarian organizations", "Manchester derby"
+    if is_country(name) and not (kinds == {EntityType.PERSON} and may_be_a_person(name)):
+        return EntityType.PLACE
+    if is_group(name) or (kinds != {EntityType.ORGANIZATION} and _named_as_a_club(text, name)):
+        return EntityType.ORGANIZATION
+    bare, title = without_title(name)
+    if title is not None and looks_like_a_person(bare):
+        return EntityType.PERSON  # "NBA Commissioner Adam Silver", listed as a body
+    if EntityType.PERSON in kinds and EntityType.ORGANIZATION not in kinds:
+        person = looks_like_a_person(name) and not _named_as_a_body(text, name)
+        return EntityType.PERSON if person else EntityType.ORGANIZATION
+    if EntityType.ORGANIZATION in kinds:
+        return EntityType.ORGANIZATION
+    return EntityType.PLACE
+
+
+_BODY_BEFORE = (
+    r"\b(?:group|organi[sz]ation|militia|movement|party|faction|outfit|band|company|firm|"
+    r"network|agency|charity)\s+(?:called|named|known as)\s+"
+)
+_BODY_AFTER = (
+    r"(?:\s+(?:militants|fighters|militia|members|leadership|terrorists|gunmen)\b"
+    r"|-(?:run|led|backed|controlled)\b"
+    r"|\s*,\s*(?:an?|the)\s+(?:[\w-]+\s+){0,3}(?:group|organi[sz]ation|militia|movement|"
+    r"party|faction|company|firm|network|agency|charity|band)\b)"
+)
+
+
+def _named_as_a_club(text: str, name: str) -> bool:
+    """The text writes the name as a club's, more often than not: before a player or a
+    manager ("Chelsea youngster Jay Dasilva", "Hull manager Steve Bruce") or in brackets
+    after one ("Jay DaSilva ( Chelsea )")."""
+    pattern = name_pattern(name).pattern
+    mentions = len(re.findall(pattern, text))
+    as_club = len(re.findall(pattern + r"\s+(?:" + "|".join(CLUB_WORDS) + r")\b", text))
+    as_club += len(re.findall(r"[A-Z][\w’'-]+\s*\(\s*" + pattern + r"\s*\)", text))
+    return mentions > 0 and as_club * 2 > mentions
+
+
+def _named_as_a_body(text: str, name: str) -> bool:
+    """The text calls the name a group ("a militant group called Jaish al Adal", "Hamas
+    fighters", "Hamas-run")."""
+    pattern = name_pattern(name).pattern
+    return bool(
+        re.search(_BODY_BEFORE + pattern, text, re.IGNORECASE)
+        or re.search(pattern + _BODY_AFTER, text)
+    )
+
+
+def without_title(name: str) -> tuple[str, str | None]:
+    """A person's name and the title the model wrote into it: "President Trump" is Trump,
+    "NBA Commissioner Adam Silver" is Adam Silver, the NBA Commissioner."""
+    words = name.split()
+    for index in range(len(words) - 1, 0, -1):
+        if words[index - 1].lower() in _ROLE_NOUNS | {"mr", "mr.", "mrs", "mrs.", "ms", "ms."}:
+            rest = words[index:]
+            if rest and all(w[:1].isupper() or w in _NAME_PARTICLES for w in rest):
+                return " ".join(rest), " ".join(words[:index])
+            break
+    return name, None
+
+
+def under_full_names(people: dict[str, str | None]) -> dict[str, str | None]:
+    """People listed once each under their full name: "Trump" and "President Trump" go to
+    "Donald Trump" where that is listed; a surname shared by two full names stays apart."""
+    merged: dict[str, str | None] = {}
+    for name, title in people.items():
+        words = name.split()
+        longer = [
+            other
+            for other in people
+            if len(other.split()) > len(words) and other.split()[-len(words) :] == words
+        ]
+        if len(longer) == 1:
+            full = longer[0]
+            merged[full] = merged.get(full) or people[full] or title
+        elif not longer:
+            merged[name] = merged.get(name) or title
+        else:
+            merged.setdefault(name, title)
+    return merged
+
+
+def place_mentions(text: str, name: str, listed: Sequence[str]) -> list[re.Match[str]]:
+    """Where a place is mentioned as itself: not as the start of another listed name
+    ("Manchester" in "Manchester City") nor of a club's, a paper's or a school's
+    ("Pottstown Mercury", "Kuopio University Hospital")."""
+    longer = [n for n in listed if len(n) > len(name) and n.casefold().startswith(name.casefold())]
+    found = []
+    for match in name_pattern(name).finditer(text):
+        if any(text.startswith(n, match.start()) for n in longer):
+            continue
+        following = re.match(r"\s+([A-Z]\w*)", text[match.end() :])
+        if following and following.group(1).lower() in NAME_CONTINUATIONS:
+            continue
+        found.append(match)
+    return found
+
+
+def _verdict(support: Support, statement: str, sentence: bool) -> dict[str, object]:
+    """The evidence's verdict fields: a dropped hedge said, and a statement that the
+    grammar's bound cut ("... to make sure the club stay in a") at best partly supported."""
+    verdict = support.verdict
+    caveats = [f"drops “{hedge}”" for hedge in support.dropped]
+    if sentence and is_cut(statement):
+        caveats.append("cut short")
+        if verdict == SupportVerdict.SUPPORTED:
+            verdict = SupportVerdict.PARTIAL
+    return {"support": verdict, "missing_words": support.missing, "caveats": caveats}
+
+
+def is_cut(statement: str) -> bool:
+    """Whether a statement stops mid-sentence: at the grammar's length bound, or on a
+    word or mark that cannot end one ("... stay in a", "... including the FBI,")."""
+    text = statement.rstrip()
+    if not text or text.endswith(SENTENCE_FINAL):
+        return False
+    last = re.findall(r"\w+", text)[-1:]
+    dangling = text[-1] in ",;:-–—(" or (bool(last) and last[0].lower() in stop_words())
+    return dangling or len(text) >= MAX_STATEMENT_CHARS - _CUT_SLACK
+
+
+def distinct(facts: Sequence[Fact]) -> list[Fact]:
+    """The facts without repeats: of two that say the same thing (the same words, case and
+    punctuation aside) or rest on the same sentence, the better founded one is kept, in the
+    place of the first: one its evidence does not contradict over one it does; of two such,
+    the first (the model puts the main news first). Ids stay the model's: "f1", "f3".
+
+    Founded, not supported over partial: the digest shows the first founded fact of each
+    sentence, and what it sends the model must stay as recorded (cassettes/digest/neus_3.yaml
+    has a partly supported fact before a supported one on the same sentence)."""
+    kept: list[Fact] = []
+    for fact in facts:
+        twin = next((i for i, k in enumerate(kept) if same_fact(k, fact)), None)
+        if twin is None:
+            kept.append(fact)
+        elif fact.well_founded and not kept[twin].well_founded:
+            kept[twin] = fact
+    return kept
+
+
+SUPPORT_RANK = {
+    SupportVerdict.SUPPORTED: 0,
+    SupportVerdict.PARTIAL: 1,
+    SupportVerdict.UNSUPPORTED: 2,
+}
+
+
+def same_fact(a: Fact, b: Fact) -> bool:
+    """The same statement, or evidence that overlaps."""
+    if normal_statement(a.statement) == normal_statement(b.statement):
+        return True
+    ea, eb = a.evidence, b.evidence
+    if ea.start is None or ea.end is None or eb.start is None or eb.end is None:
+        return False
+    return ea.start < eb.end and eb.start < ea.end
+
+
+def normal_statement(statement: str) -> str:
+    return " ".join(re.findall(r"\w+", statement.casefold()))
 
 
 def mentions_in(text: str, name: str, kind: EntityType) -> int:
@@ -257,7 +506,7 @@ def _unlocated(fact_id: str, statement: str, evidence: Evidence) -> Fact:
 def looks_like_a_person(name: str) -> bool:
     """Not an acronym ("FBI"), a description ("Italian coast guard") or a body ("Holland
     America Line"), which a small model lists among people."""
-    parts = name.split()
+    parts = [p for p in name.split() if p != "and"]  # "Bill and Denise Richard"
     if any(p.lower() in _ORGANIZATION_WORDS for p in parts):
         return False
     if any(p.isupper() and len(p.strip(".")) > 1 for p in parts):
@@ -271,10 +520,15 @@ def name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\W{0,3}".join(map(re.escape, tokens)) + r"(?!\w)")
 
 
-def names_in(sentence: str, entities: Sequence[Entity]) -> list[str]:
-    """The entities the sentence names (a person by full name or surname), in its order."""
+def names_in(sentence: str, entities: Sequence[Entity], listed: Sequence[str] = ()) -> list[str]:
+    """The entities the sentence names (a person by full name or surname, a place where it
+    is not the start of another `listed` name), in its order."""
     positions: dict[str, int] = {}
     for entity in entities:
+        if entity.type == EntityType.PLACE:
+            if found := place_mentions(sentence, entity.name, listed):
+                positions.setdefault(entity.name, found[0].start())
+            continue
         candidates = [entity.name]
         if entity.type == EntityType.PERSON and len(entity.name.split()) > 1:
             candidates.append(entity.name.split()[-1])
@@ -282,6 +536,16 @@ def names_in(sentence: str, entities: Sequence[Entity]) -> list[str]:
             if match := name_pattern(candidate).search(sentence):
                 positions.setdefault(entity.name, match.start())
     return sorted(positions, key=positions.__getitem__)
+
+
+def speaker_first(attribution: Attribution, named: list[str]) -> list[str]:
+    """The people and bodies a sentence names, its speaker first (added if the model did not
+    list them: "Pellegrini has admitted ...")."""
+    source = attribution.source
+    if attribution.kind != AttributionKind.NAMED or not source:
+        return named
+    same = [n for n in named if source in n or n in source]
+    return [same[0] if same else source, *(n for n in named if n not in same[:1])]
 
 
 def inside_quotation(sentence: Sentence, start: int, end: int) -> bool:

@@ -5,7 +5,12 @@ it says nothing the quote does not. It compares words, so it runs in replay and 
 
 - every number, name and negation of the statement must stand in the evidence ("12" for
   "13", "Netanyahu" in a sentence about Trump alone, "not" where the source affirms);
-- and most of its content words, stemmed ("captives" is found as "captive").
+- and most of its content words, stemmed ("captives" is found as "captive");
+- and the evidence's hedges: a statement that drops "allegedly", "reportedly", "was said
+  to", "is expected to", "may", a rumour or a denial from the words it draws on states as
+  fact what the article does not ("Rebbie was arrested for sexually abusing a girl" from
+  "... arrested after allegedly sexually abusing a girl"). A dropped hedge caps the verdict
+  as a changed number does, at `SupportPolicy.dropped_hedge`.
 
 The evidence is the located quote widened to its sentence(s): a statement may draw on the
 sentence the quote was cut from. The digest checks its summary sentences against the facts
@@ -14,12 +19,20 @@ they cite with the same function.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from summarizer.extraction.models import SupportVerdict
-from summarizer.inputs.text import content_words, number_value, stem, stop_words, words
+from summarizer.inputs.text import (
+    content_stems,
+    content_words,
+    number_value,
+    stem,
+    stop_words,
+    words,
+)
 
 # The key every negation shares: "not" in a statement is found as "never" or "n't" in the source.
 _NEGATED = "\0not"
@@ -28,6 +41,34 @@ _NEGATIONS = {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor
 # (wordfreq's Zipf scale: 4 is about one in 10,000 words): "Varvara", not "Rescue".
 _COMMON_WORD_ZIPF = 4.0
 _MIN_NAME_STEM = 4
+# Words that leave a claim uncertain, as the article words it; a statement keeps the
+# article's uncertainty with any of them, or by saying who says it.
+_UNCERTAIN = re.compile(
+    r"\b(?:allegedly|alleged(?:ly)?|alleges?|accused|suspected|reportedly|purportedly|"
+    r"reports? (?:say|said|suggest(?:ed)?|indicate[sd]?|reveal(?:ed)?|claim(?:ed)?)|"
+    r"(?:is|are|was|were|been|be) (?:said|thought|believed|understood|rumou?red|reported|"
+    r"expected|likely|set|due|poised|tipped) to|it (?:is|was) (?:said|thought|believed|"
+    r"understood|claimed)|expected to|likely|unlikely|probably|possibly|perhaps|apparently|"
+    r"(?:appears?|appeared|seems?|seemed) to|may|might|could|rumou?rs?|speculation|"
+    r"unconfirmed|claims?|claimed)\b",
+    re.IGNORECASE,
+)
+# Words that deny: a statement that drops the denial states what was denied.
+_DENIED = re.compile(
+    r"\b(?:den(?:y|ies|ied|ial)|rubbish(?:ed|es)?|refut(?:ed|es)|"
+    r"(?:dismiss(?:ed|es)?|reject(?:ed|s)?|disput(?:ed|es)?|contest(?:ed|s)?)\s+(?:\w+\s+){0,2}?"
+    r"(?:claims?|reports?|allegations?|suggestions?|accusations?|rumou?rs?|speculation))\b",
+    re.IGNORECASE,
+)
+_SAYING = re.compile(
+    r"\b(?:said|says|say|told|tells|claims?|claimed|according to|believes?|believed|thinks?|"
+    r"insists?|insisted|reports?|reported|announced|admit(?:s|ted)?|argues?|argued|warn(?:s|ed)?)\b",
+    re.IGNORECASE,
+)
+# The words around a hedge that it hedges: the statement must draw on them for the hedge to
+# be its own ("... which could mean ..." is not the hedge of a statement about the rest).
+_HEDGED_WORDS_AFTER = 10
+_DENIED_WORDS_AROUND = 40  # "..., though Wenger rubbished those claims"
 
 
 @dataclass(frozen=True)
@@ -36,6 +77,10 @@ class SupportPolicy:
 
     supported: float = 0.8
     partial: float = 0.5
+    # What a statement that drops its evidence's hedge can be at best. Partial, not
+    # unsupported: the digest shows only facts that are not unsupported, and what it sends
+    # the model must stay as recorded (cassettes/digest) until it is recorded again.
+    dropped_hedge: SupportVerdict = SupportVerdict.PARTIAL
 
 
 @dataclass(frozen=True)
@@ -43,6 +88,7 @@ class Support:
     verdict: SupportVerdict
     coverage: float = 0.0  # share of the statement's content words found
     missing: list[str] = field(default_factory=list)  # as written in the statement
+    dropped: list[str] = field(default_factory=list)  # the evidence's hedges it leaves out
 
 
 DEFAULT_POLICY = SupportPolicy()
@@ -69,11 +115,48 @@ def check_support(
     verdict = _verdict(coverage, critical_missing, policy)
     if resolved and verdict == SupportVerdict.SUPPORTED:
         verdict = SupportVerdict.PARTIAL
+    dropped = dropped_hedges(statement, evidence) if verdict != SupportVerdict.UNSUPPORTED else []
+    if dropped:
+        verdict = max(verdict, policy.dropped_hedge, key=_RANK.__getitem__)
     return Support(
         verdict=verdict,
         coverage=round(coverage, 3),
         missing=list(dict.fromkeys(t.word for t in missing)),
+        dropped=dropped,
     )
+
+
+_RANK = {SupportVerdict.SUPPORTED: 0, SupportVerdict.PARTIAL: 1, SupportVerdict.UNSUPPORTED: 2}
+
+
+def dropped_hedges(statement: str, evidence: str) -> list[str]:
+    """The hedges of `evidence` ("allegedly", "was said to", "denied") on the words the
+    statement draws on, that the statement does not keep: not with a hedge of its own, not
+    by saying who says it (a denial, not without a denial or a negation)."""
+    ours = set(content_stems(statement))
+    uncertain = bool(_UNCERTAIN.search(statement) or _SAYING.search(statement))
+    denies = bool(_DENIED.search(statement)) or any(_is_negation(w) for w in words(statement))
+    dropped: list[str] = []
+    for pattern, kept, before, after in (
+        (_UNCERTAIN, uncertain, 0, _HEDGED_WORDS_AFTER),
+        (_DENIED, denies, _DENIED_WORDS_AROUND, _DENIED_WORDS_AROUND),
+    ):
+        if kept:
+            continue
+        for match in pattern.finditer(evidence):
+            hedged = _around(evidence, match.start(), match.end(), before, after)
+            shared = ours & set(content_stems(hedged))
+            if len(shared) >= min(2, len(ours)):
+                dropped.append(" ".join(match.group().lower().split()))
+    return list(dict.fromkeys(dropped))
+
+
+def _around(text: str, start: int, end: int, before: int, after: int) -> str:
+    """The `before` words before text[start:end] and the `after` words after it, within its
+    sentence's clause (a full stop, a semicolon or a dash ends it)."""
+    head = re.split(r"[.;!?]\s|\s[-–—]\s", text[:start])[-1].split()
+    tail = re.split(r"[.;!?]\s|\s[-–—]\s", text[end:])[0].split()
+    return " ".join([*(head[-before:] if before else []), *tail[:after]])
 
 
 def _resolved_by(context: str, missing: list[_Term]) -> list[_Term]:

@@ -245,6 +245,12 @@ class Evidence(BaseModel):
     missing_words: list[str] = Field(
         default_factory=list, description="Words of the statement not found in the evidence"
     )
+    caveats: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda value: not value,
+        description="Why a statement whose words stand in the evidence is not supported: a "
+        "hedge of the evidence it drops ('drops “allegedly”'), or its text cut short",
+    )
     page: int | None = Field(default=None, description="The PDF page the evidence starts on")
     paragraph: int | None = Field(
         default=None, description="The Word file's paragraph (non-empty, from 1) it starts in"

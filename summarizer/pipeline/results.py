@@ -30,6 +30,23 @@ logger = logging.getLogger(__name__)
 
 SUPPORTED = SupportVerdict.SUPPORTED
 _SENTENCE_FINAL = (".", "!", "?", "”", '"', "’", "'", ")")
+# A field name or JSON punctuation where a sentence should be: the model wrote on into the
+# next field ("facts [{").
+_LEAKED = re.compile(
+    r"^\W*(?:headline|summary|facts|quote|statement|people|organizations|places)\b\W*$"
+    r"|[\[{]\s*[{\"]|\"\s*:\s*[\[{\"]",
+    re.IGNORECASE,
+)
+# A part this far below the bound that ends on a word ended there: it lacks only its full
+# stop. Nearer the bound it may be cut mid-word ("... and achieve a decis", 298 characters),
+# which cannot be told from a sentence's end: left as it is.
+_COMPLETE_BELOW = MAX_SENTENCE_CHARS - 50
+# Words no sentence ends on: a part that ends on one was cut.
+_DANGLING = {
+    "a", "an", "the", "of", "to", "in", "on", "at", "for", "with", "by", "from", "and", "or",
+    "but", "as", "that", "which", "who", "whose", "their", "his", "her", "its", "our", "my",
+    "your", "this", "these", "those", "into", "onto", "than", "about", "between", "including",
+}  # fmt: skip
 
 
 def build_result(
@@ -83,20 +100,39 @@ def build_result(
 
 
 def summary_text(parts: list[str]) -> str:
-    """The summary's sentences as one text. A part the grammar cut at its length bound (it
-    does not end like a sentence) keeps its complete sentences, or, having none, ends at
-    its last clause with an ellipsis: never a sentence cut mid-word."""
+    """The summary's sentences as one text, never a sentence cut mid-way. A part the
+    grammar cut (at its length bound, or on a word that cannot end a sentence: "... the
+    Changing of ", "... including the FBI, ") keeps its complete sentences; having none, it
+    is dropped where the summary has another, and only where it has not does it end at its
+    last clause with an ellipsis. A part that is a field of the answer's JSON leaked into
+    the summary ("facts [{") is dropped."""
+    given = [p.strip() for p in parts]
+    given = [p for p in given if p and not _LEAKED.search(p)]
     kept: list[str] = []
-    for part in (p.strip() for p in parts):
-        if len(part) >= MAX_SENTENCE_CHARS - 1 and not part.endswith(_SENTENCE_FINAL):
+    for number, part in enumerate(given):
+        if is_cut_sentence(part):
             complete = sentences(part)[:-1]
             if complete:
                 part = " ".join(s.text for s in complete)
+            elif kept or number < len(given) - 1:
+                continue
             else:
-                part = re.split(r"[,;:—–]\s[^,;:—–]*$", part)[0].rstrip() + "…"
-        if part:
-            kept.append(part)
+                part = re.split(r"[,;:—–]\s[^,;:—–]*$", part)[0].rstrip(" ,;:") + "…"
+        elif len(part) < _COMPLETE_BELOW and not part.endswith(_SENTENCE_FINAL):
+            part += "."  # ended where the model ended it, short of the bound: complete
+        kept.append(part)
     return " ".join(kept)
+
+
+def is_cut_sentence(part: str) -> bool:
+    """A summary part that stops mid-sentence: at the grammar's length bound, or on a word
+    or mark no sentence ends on."""
+    if part.endswith(_SENTENCE_FINAL):
+        return False
+    if len(part) >= MAX_SENTENCE_CHARS - 1:
+        return True
+    last = re.findall(r"\w+", part)[-1:]
+    return part[-1] in ",;:-–—(" or (bool(last) and last[0].lower() in _DANGLING)
 
 
 def fit_notes(notes: list[str], max_tokens: int) -> list[str]:

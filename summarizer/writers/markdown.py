@@ -110,10 +110,14 @@ def _support_flag(fact: Fact) -> str:
         return ""
     if evidence.status == GroundingStatus.UNGROUNDED:
         return ""  # flagged NOT FOUND on its quote
-    missing = f": {', '.join(evidence.missing_words)} not in the evidence"
+    reasons = [f"{', '.join(evidence.missing_words)} not in the evidence"] * bool(
+        evidence.missing_words
+    )
+    reasons += evidence.caveats
+    why = f": {'; '.join(reasons)}" if reasons else ""
     if evidence.support == SupportVerdict.PARTIAL:
-        return f" *(partly supported{missing})*"
-    return f" **NOT SUPPORTED**{missing}"
+        return f" *(partly supported{why})*"
+    return f" **NOT SUPPORTED**{why}"
 
 
 def _where(fact: Fact) -> str:
