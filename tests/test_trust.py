@@ -23,8 +23,7 @@ from summarizer.extraction.models import (
     SupportVerdict,
 )
 from summarizer.pipeline.results import summary_text
-
-from .conftest import ROOT, SHARED
+from summarizer.testing import ROOT, SHARED
 
 NAMED, ANONYMOUS, OUTLET = AttributionKind.NAMED, AttributionKind.ANONYMOUS, AttributionKind.OUTLET
 SUMMEVAL = SHARED / "eval" / "summeval_dev.jsonl"
