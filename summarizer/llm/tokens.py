@@ -144,8 +144,11 @@ def engine_counter(model_path: Path | None) -> TokenCounter:
     """The embedded model's counter, from `model_path`'s GGUF (None: the default model, read
     from its first package when it is not assembled yet); the estimate, named as one, for a
     GGUF whose tokenizer we cannot rebuild."""
-    with open_model_head(model_path) as head:
-        vocab = read_gguf_vocab(head, str(model_path or default_model_path().name))
+    try:
+        with open_model_head(model_path) as head:
+            vocab = read_gguf_vocab(head, str(model_path or default_model_path()))
+    except ModelError as exc:  # the estimate goes on, named as one
+        return EstimatingCounter(name=f"estimate: about 4 characters a token ({exc})")
     pattern = PRE_TOKENIZERS.get(vocab.pre)
     if vocab.model != "gpt2" or pattern is None or vocab.chat_template is None:
         return EstimatingCounter(
