@@ -14,6 +14,7 @@ Exception
 │   │   ├── LogQueryError          a `logs` filter that cannot be applied
 │   │   ├── RayUnavailable         --ray without Ray, or a cluster out of reach
 │   │   ├── BatchApiUnavailable    --batch-api on an endpoint that has no Batch API
+│   │   ├── CostLimitError         a run whose estimated cost is over --max-cost
 │   │   └── OverwriteError         an output, store or --save-text that is one of the inputs
 │   ├── RunError                   the run failed outside the user's input
 │   │   ├── LLMError               a model call that failed for good (with its usage)
@@ -184,6 +185,11 @@ class RayUnavailable(UsageError, RuntimeError):
 
 class BatchApiUnavailable(UsageError, ValueError):
     """--batch-api with an endpoint that has no Batch API."""
+
+
+class CostLimitError(UsageError, ValueError):
+    """A run whose estimated cost is over --max-cost, or cannot be priced to be held to it:
+    refused before any model call."""
 
 
 class DatasetError(UsageError, ValueError):

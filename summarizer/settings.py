@@ -354,6 +354,13 @@ class Settings:
         "Price table (JSON, USD per million tokens).",
         flag="--prices", key="prices", commands=BATCH_COMMAND,
     )  # fmt: skip
+    max_cost_usd: float | None = setting(
+        None,
+        "Refuse a run whose estimated cost (see --dry-run) is over this many US dollars, "
+        "before any model call.",
+        flag="--max-cost", env="SUMMARIZER_MAX_COST", key="max_cost", commands=MODEL_COMMANDS,
+        minimum=0.0, metavar="USD",
+    )  # fmt: skip
     batch_api: bool = setting(
         False,
         "Send the requests through the provider's Batch API (OpenAI's /v1/batches: half the "

@@ -84,7 +84,7 @@ def test_a_bad_config_file_stops_a_command_with_one_line(
         f"summarizer: error: config {path}: unknown key 'modle' (known: model, base_url, "
         "api_key, model_path, mode, prompt, schema, examples, prompts_dir, temperature, "
         "timeout, retries, grounding_reasks, language, context_tokens, long_summary, store, "
-        "concurrency, rpm, tpm, prices, batch_fallback, batch_poll, ray_actors)"
+        "concurrency, rpm, tpm, prices, max_cost, batch_fallback, batch_poll, ray_actors)"
     )
 
 

@@ -79,7 +79,7 @@ def test_the_defaults_are_todays() -> None:
         "sentence_quotes": True, "language": None, "context_tokens": None,
         "long_summary": "windows", "context_per_slot": 8192, "parallel_slots": 1,
         "ngram_speculation": False, "store_path": None, "concurrency": None, "rpm": None,
-        "tpm": None, "prices_path": None, "batch_api": False, "batch_fallback": "batch",
+        "tpm": None, "prices_path": None, "max_cost_usd": None, "batch_api": False, "batch_fallback": "batch",
         "batch_poll_s": 30.0, "ray": False, "ray_address": None, "ray_actors": None,
         "record_cassette": None, "replay_cassette": None,
     }  # fmt: skip
@@ -99,6 +99,7 @@ def test_todays_config_keys_and_variables_keep_working() -> None:
         "SUMMARIZER_MODEL_PATH": "model_path",
         "SUMMARIZER_PROMPTS_DIR": "prompts_dir",
         "SUMMARIZER_STORE": "store_path",
+        "SUMMARIZER_MAX_COST": "max_cost_usd",
     }
 
 

@@ -22,8 +22,9 @@ from summarizer.cli.common import (
     usage_errors,
     writing,
 )
-from summarizer.cli.options import MaxCharsOpt, SaveTextOpt, settings_options
-from summarizer.inputs.documents import MAX_CHARS
+from summarizer.cli.estimate import estimate_first
+from summarizer.cli.options import DryRunOpt, MaxCharsOpt, SaveTextOpt, settings_options
+from summarizer.inputs.documents import MAX_CHARS, iter_documents
 from summarizer.runs.progress import open_progress
 from summarizer.runs.runner import open_batch
 from summarizer.settings import Settings
@@ -55,6 +56,7 @@ def batch(
     output_format: BatchFormatOpt = "jsonl",
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
+    dry_run: DryRunOpt = False,
     *,
     settings: Settings,
     quiet: bool = False,
@@ -63,6 +65,10 @@ def batch(
     read = read_files(settings, inputs, {"price table": settings.prices_path})
     check_writes(read, settings, output=output, save_text=save_text)
     check_output_path(output)
+    if estimate_first(
+        settings, lambda: iter_documents(inputs, max_chars), command="batch", dry_run=dry_run
+    ):
+        return
     with fatal_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
         writer, documents = writing(

@@ -17,13 +17,18 @@ from summarizer.cli.common import (
     run_async,
     usage_errors,
 )
-from summarizer.cli.options import MaxCharsOpt, OutputOpt, settings_options
+from summarizer.cli.estimate import estimate_first
+from summarizer.cli.options import DryRunOpt, MaxCharsOpt, OutputOpt, settings_options
 from summarizer.inputs.documents import MAX_CHARS, iter_documents
 from summarizer.settings import Settings
 from summarizer.writers import render_digest
 from summarizer.writers.files import output_stream
 
 DigestFormat = Literal["markdown", "json", "html"]
+STORY_SUMMARIES_NOTE = (
+    "the stories' summaries (one request a story) are not counted: the stories are known "
+    "only once the articles are read"
+)
 
 
 @settings_options("digest")
@@ -43,6 +48,7 @@ def digest(
         ),
     ] = False,
     max_chars: MaxCharsOpt = MAX_CHARS,
+    dry_run: DryRunOpt = False,
     *,
     settings: Settings,
 ) -> None:
@@ -54,6 +60,16 @@ def digest(
     check_writes(read_files(settings, inputs), settings, output=output)
     check_output_path(output)
     items = list(iter_documents(inputs, max_chars))
+    story_summaries = [] if extractive else [STORY_SUMMARIES_NOTE]
+    if estimate_first(
+        settings,
+        lambda: items,
+        command="digest",
+        dry_run=dry_run,
+        as_json=output_format == "json",
+        notes=story_summaries,
+    ):
+        return
     with fatal_errors(), usage_errors():
         digest = make_digest(settings, items, extractive=extractive, command=command_line())
         result = run_async(digest)

@@ -21,7 +21,8 @@ from summarizer.cli.common import (
     usage_error,
     usage_errors,
 )
-from summarizer.cli.options import settings_options
+from summarizer.cli.estimate import estimate_first
+from summarizer.cli.options import DryRunOpt, settings_options
 from summarizer.settings import Settings
 from summarizer.writers.files import output_stream
 
@@ -36,6 +37,7 @@ def eval_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON report here.")
     ] = None,
+    dry_run: DryRunOpt = False,
     *,
     settings: Settings,
 ) -> None:
@@ -50,6 +52,9 @@ def eval_command(
     read = read_files(settings, [], {"dataset": dataset})
     check_writes(read, settings, output=output)
     check_output_path(output)
+    documents = lambda: [item.document() for item in items]  # noqa: E731
+    if estimate_first(settings, documents, command="eval", dry_run=dry_run):
+        return
     with fatal_errors(), usage_errors():
         summary = run_async(evaluate(settings, str(dataset), items, command=command_line()))
     if output is not None:

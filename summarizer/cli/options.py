@@ -32,6 +32,17 @@ SaveTextOpt = Annotated[
 ]
 
 
+DryRunOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Read the inputs and print what the run would cost: documents, windows, requests, "
+        "prompt tokens, estimated completion tokens, the price (live and --batch-api) and the "
+        "embedded engine's time; a table on a terminal, else JSON. No model call, no output.",
+    ),
+]
+
+
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")]
 
 

@@ -20,12 +20,19 @@ from summarizer.cli.common import (
     usage_errors,
     writing,
 )
-from summarizer.cli.options import MaxCharsOpt, OutputOpt, SaveTextOpt, settings_options
-from summarizer.inputs.documents import MAX_CHARS
+from summarizer.cli.estimate import estimate_first
+from summarizer.cli.options import (
+    DryRunOpt,
+    MaxCharsOpt,
+    OutputOpt,
+    SaveTextOpt,
+    settings_options,
+)
+from summarizer.inputs.documents import MAX_CHARS, STDIN, iter_documents
 from summarizer.runs.runner import open_summarize
 from summarizer.settings import Settings
 from summarizer.writers import OutputFormat
-from summarizer.writers.files import output_stream
+from summarizer.writers.files import output_stream, saving_texts
 
 
 @settings_options("summarize")
@@ -43,6 +50,7 @@ def summarize(
     output: OutputOpt = None,
     max_chars: MaxCharsOpt = MAX_CHARS,
     save_text: SaveTextOpt = None,
+    dry_run: DryRunOpt = False,
     *,
     settings: Settings,
 ) -> None:
@@ -50,12 +58,24 @@ def summarize(
     read = read_files(settings, paths)
     check_writes(read, settings, output=output, save_text=save_text)
     check_output_path(output)
+    # stdin can be read once: what the estimate read is what the run reads.
+    estimating = dry_run or settings.max_cost_usd is not None
+    stdin_read = list(iter_documents(paths, max_chars)) if estimating and STDIN in paths else None
+    estimated = lambda: stdin_read or iter_documents(paths, max_chars)  # noqa: E731
+    as_json = output_format == "json"
+    if estimate_first(settings, estimated, command="summarize", dry_run=dry_run, as_json=as_json):
+        return
+    documents = (
+        read_inputs(paths, max_chars, save_text, read)
+        if stdin_read is None
+        else saving_texts(stdin_read, save_text, read)
+        if save_text
+        else stdin_read
+    )
     with fatal_errors(), usage_errors(), ExitStack() as stack:
         stream = stack.enter_context(output_stream(output))
         chosen_format = output_format or ("markdown" if stream.isatty() else "jsonl")
-        writer, documents = writing(
-            chosen_format, stream, read_inputs(paths, max_chars, save_text, read)
-        )
+        writer, documents = writing(chosen_format, stream, documents)
         runner = stack.enter_context(open_summarize(settings, reporting(writer.write)))
         try:
             totals = run_async(run_job(runner, documents))

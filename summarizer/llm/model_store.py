@@ -13,9 +13,10 @@ import importlib.resources
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import platformdirs
 
@@ -56,6 +57,23 @@ def parts_installed() -> bool:
         return all(_part_resource(i).is_file() for i in range(1, PART_COUNT + 1))
     except ModuleNotFoundError:
         return False
+
+
+@contextmanager
+def open_model_head(model_path: Path | None = None) -> Iterator[IO[bytes]]:
+    """The GGUF's bytes from its start, to read its metadata (its vocabulary): the file
+    given, the default model once assembled, else its first package, which holds the
+    metadata (6 MB of the first part's 51), so that nothing is assembled for it."""
+    path = model_path or default_model_path()
+    try:
+        if model_path is not None or path.is_file():
+            with path.open("rb") as head:
+                yield head
+            return
+        with _part_resource(1).open("rb") as head:
+            yield head
+    except (OSError, ModuleNotFoundError) as exc:
+        raise ModelError(f"{path}: cannot read its vocabulary ({exc})") from None
 
 
 def is_verified(model_path: Path) -> bool:

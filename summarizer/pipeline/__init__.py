@@ -12,11 +12,12 @@ from summarizer.extraction.models import Outcome
 from summarizer.llm.client import Pending
 from summarizer.pipeline.keys import RequestKey, params_json
 from summarizer.pipeline.results import read_failure
-from summarizer.pipeline.summarizer import Summarizer, WindowCache
+from summarizer.pipeline.summarizer import PlannedRequest, Summarizer, WindowCache
 
 __all__ = [
     "Outcome",
     "Pending",
+    "PlannedRequest",
     "RequestKey",
     "Summarizer",
     "WindowCache",

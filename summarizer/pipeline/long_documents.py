@@ -10,6 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from openai.types.chat import ChatCompletionMessageParam
+
 from summarizer.errors import RunError
 from summarizer.evidence.grounding import report
 from summarizer.evidence.merging import merge_entities, merge_facts
@@ -157,15 +159,7 @@ class WindowReader:
         first_window = first.model_copy(update={"key_points": key_points}), Usage(), None
         if self.settings.long_summary == "first":
             return first_window
-        messages = self.summarizer.synopsis_prompt.render_with(
-            {
-                "notes": self._notes(results, facts),
-                "title": document.title,
-                "language": self.settings.language,
-                "fence": fence(document),
-                "max_summary_sentences": MAX_SUMMARY_SENTENCES,
-            }
-        )
+        messages = self.synopsis_messages(document, self._notes(results, facts))
         model = self.summarizer.in_document_scripts(document, Synopsis)
         try:
             completion = await self.summarizer.session.extract(messages, model, Call(route=route))
@@ -185,6 +179,21 @@ class WindowReader:
             key_points=key_points,
         )
         return summary, completion.usage, completion.model_seconds
+
+    def synopsis_messages(
+        self, document: Document, notes: list[str]
+    ) -> list[ChatCompletionMessageParam]:
+        """The request for the whole document's headline and summary, written from `notes`
+        (its windows' summaries or facts' evidence)."""
+        return self.summarizer.synopsis_prompt.render_with(
+            {
+                "notes": notes,
+                "title": document.title,
+                "language": self.settings.language,
+                "fence": fence(document),
+                "max_summary_sentences": MAX_SUMMARY_SENTENCES,
+            }
+        )
 
     def _notes(self, results: list[DocumentResult], facts: Sequence[Fact]) -> list[str]:
         if self.settings.long_summary == "facts":

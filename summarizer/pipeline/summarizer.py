@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import cached_property
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -32,6 +33,7 @@ from summarizer.extraction.models import (
     GroundedAnswer,
     Outcome,
     PromptInfo,
+    Synopsis,
 )
 from summarizer.extraction.prompting import PromptSet, load_prompt_set
 from summarizer.extraction.schemas import MAX_ITEMS, ExtractionSchema, load_schema
@@ -42,6 +44,7 @@ from summarizer.inputs.windows import (
     Window,
     estimate_tokens,
     plan_windows,
+    window_document,
 )
 from summarizer.inputs.writing_systems import in_scripts, language_scripts, scripts_of
 from summarizer.llm.client import BatchRoute, Call, Completion, Pending
@@ -67,6 +70,18 @@ CONTEXT_MARGIN = 64
 # smallest (256-token windows), English text goes over it from about a million characters.
 # Could become a setting.
 MAX_REQUESTS_PER_DOCUMENT = 1_500
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """One request a document will make, built as the pipeline builds it, and not sent."""
+
+    document: Document  # what it reads: the document, or one window of it
+    messages: list[ChatCompletionMessageParam]
+    answer: type[BaseModel]
+    # The summary of a long document's whole: its notes are its windows' answers, unknown
+    # before they are read, so its messages hold none.
+    synopsis: bool = False
 
 
 class WindowCache(Protocol):
@@ -226,6 +241,27 @@ class Summarizer:
             return windows
         return windows + 1
 
+    def messages(self, document: Document) -> list[ChatCompletionMessageParam]:
+        """What one request sends the model for `document` (or one window of it)."""
+        return self.prompt.render(document, self.settings.language)
+
+    def planned_requests(self, document: Document) -> list[PlannedRequest]:
+        """The requests `document` will make, as they will be sent, without calling the
+        model (the dry run counts them): one a window, and the summary of the whole."""
+        windows = self.windows(document)
+        if len(windows) == 1:
+            return [
+                PlannedRequest(document, self.messages(document), self.response_model(document))
+            ]
+        count = len(windows)
+        parts = [window_document(document, w, n, count) for n, w in enumerate(windows, 1)]
+        planned = [PlannedRequest(p, self.messages(p), self.response_model(p)) for p in parts]
+        if self.requests_for(count) > count:
+            messages = self._long_documents.synopsis_messages(document, [])
+            answer = self.in_document_scripts(document, Synopsis)
+            planned.append(PlannedRequest(document, messages, answer, synopsis=True))
+        return planned
+
     def _over_the_limit(self, document: Document, windows: int, requests: int) -> str:
         more_context = self.window_tokens < WINDOW_READ_TOKENS
         remedy = "split it" + (" or give more context (--context-tokens)" if more_context else "")
@@ -283,7 +319,7 @@ class Summarizer:
                 id=document.id, source=document.source, error=self.breaker.open_reason
             )
         try:
-            messages = self.prompt.render(document, self.settings.language)
+            messages = self.messages(document)
             model = self.response_model(document)
             completion = await self.session.extract(messages, model, Call(check, route))
         except SummarizerError as exc:  # the model, the engine or this document's prompt

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import platformdirs
 
@@ -393,6 +393,59 @@ class Store(Connected):
             return int(self._db.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0])
         query = "SELECT COUNT(*) FROM outcomes WHERE status = ?"
         return int(self._db.execute(query, (status,)).fetchone()[0])
+
+
+@dataclass(frozen=True)
+class PastUsage:
+    """What one earlier result cost: its tokens, and the seconds the model reported."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    model_seconds: float | None
+
+
+class StoreReader(Connected):
+    """A store opened read-only, for the dry run: it asks, and writes nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, timeout=60.0)
+            self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except (OSError, sqlite3.Error) as exc:
+            raise store_error(path, exc) from None
+
+    def has_result(self, key: str) -> bool:
+        """Whether a run would be answered from the store for this key (Store.cached)."""
+        query = "SELECT 1 FROM outcomes WHERE cache_key = ? AND status = 'ok'"
+        return self._query(query, (key,)) != []
+
+    def usage_history(self, prompt_hash: str, model: str, schema_version: str) -> list[PastUsage]:
+        """The usage of the results of one request each (no long document's) made with
+        this prompt (its hash covers the schema and the examples) on this model."""
+        query = (
+            "SELECT prompt_tokens, completion_tokens, json_extract(outcome, '$.model_seconds')"
+            " FROM outcomes WHERE status = 'ok' AND prompt_hash = ? AND model = ?"
+            " AND schema_version = ? AND params NOT LIKE '%\"windows\"%' ORDER BY updated_at"
+        )
+        rows = self._query(query, (prompt_hash, model, schema_version))
+        return [PastUsage(int(p), int(c), None if s is None else float(s)) for p, c, s in rows]
+
+    def _query(self, query: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(query, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):  # an empty database: nothing known yet
+                return []
+            raise store_error(self.path, exc) from None
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
+
+
+def open_reader(path: Path) -> StoreReader | None:
+    """The store at `path`, read-only; None when there is none yet."""
+    return StoreReader(path) if path.is_file() else None
 
 
 class LazyStore:
