@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from summarizer.digest.agreements import agreements
 from summarizer.digest.build import DigestBuilder, sources_of
 from summarizer.digest.conflicts import Proposal, number_conflicts, person_name, verified
 from summarizer.digest.corroboration import consensus_and_single
@@ -189,7 +190,8 @@ def test_examples_consensus_quotes_are_spans_and_single_source_are_the_rest(
 def test_examples_consensus_is_the_same_claim_not_the_same_names(example_digest: Digest) -> None:
     """Every sentence of the story names Trump, Netanyahu or Hamas: a match needs more."""
     (story,) = example_digest.stories
-    quotes = {frozenset(q.text[:40] for q in c.evidence) for c in story.consensus}
+    told = [c for c in story.consensus if c.basis == "facts"]
+    quotes = {frozenset(q.text[:40] for q in c.evidence) for c in told}
     # Both say the two leaders discussed the hostages and Iran: the same claim, told twice.
     assert quotes == {
         frozenset(
@@ -198,6 +200,46 @@ def test_examples_consensus_is_the_same_claim_not_the_same_names(example_digest:
     }
     texts = " ".join(q.text for c in story.consensus for q in c.evidence)
     assert "hold off on unilateral moves" not in texts  # not "Netanyahu responded with skepticism"
+
+
+def test_examples_agree_on_figures_mediators_cairo_and_the_day_it_began(
+    example_digest: Digest,
+) -> None:
+    """The agreements issue 26 names: about 1,200 killed and about 250 taken (C "1,200
+    Israelis", E "over 1,200 civilians"; C "250 taken hostage", E "some 250 men, women"),
+    Egypt and Qatar as mediators, talks in Cairo, October 7, 2023."""
+    (story,) = example_digest.stories
+    found = {(c.basis, c.statement): c.articles for c in story.consensus if c.basis != "facts"}
+    assert found == {
+        ("figure", "About 1,200 killed"): ["C", "E"],
+        ("figure", "About 250 taken hostage"): ["C", "E"],
+        ("claim", "Mediators from Egypt and Qatar have attempted to bridge the gap."): [
+            "A", "B", "C", "E"
+        ],
+        ("claim", "The negotiations are taking place in Cairo."): ["A", "C"],
+        ("claim", "The crisis began on October 7, 2023."): ["C", "E"],
+    }  # fmt: skip
+    figures = {c.statement: c.values for c in story.consensus if c.basis == "figure"}
+    assert figures["About 1,200 killed"] == ["1,200 Israelis", "over 1,200 civilians"]
+    for fact in story.consensus:
+        for quote in fact.evidence:
+            assert example_digest.article(quote.article).text[quote.start : quote.end] == quote.text
+    # Corroborated now, no longer single-source: C's Cairo and E's October 7.
+    singles = {s.statement for s in story.single_source}
+    assert "The negotiations are taking place in Cairo." not in singles
+    assert "The crisis began on October 7, 2023." not in singles
+
+
+def test_figures_agree_across_hedges_and_words_for_the_same_event() -> None:
+    a = _source("A", "Hamas killed 1,200 Israelis and took 250 hostages in its assault on Israel.")
+    b = _source(
+        "B",
+        "Gunmen murdered over 1,200 civilians and abducted some 250 people during the attack.",
+    )
+    c = _source("C", "Officials said about 300 people were abducted in the raid on the border.")
+    agreed = {c.statement: c.articles for c in agreements([a, b, c], [], [])[0]}
+    assert agreed["About 1,200 killed"] == ["A", "B"]
+    assert agreed["About 250 taken hostage"] == ["A", "B"]  # not C's 300: about 250 is at most 275
 
 
 def test_example_attribution_profiles_count_every_shown_fact(example_digest: Digest) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from summarizer.digest.agreements import agreements
 from summarizer.digest.conflicts import number_conflicts, person_name, title_conflicts, verified
 from summarizer.digest.corroboration import consensus_and_single
 from summarizer.digest.models import Article, Conflict, ConsensusFact, Digest, Story
@@ -118,7 +119,8 @@ class DigestBuilder:
     async def story(self, story_id: str, sources: list[Source]) -> Story:
         consensus, single = consensus_and_single(sources)
         conflicts = number_conflicts(sources) + title_conflicts(sources, _people(sources))
-        draft = await self._draft(sources, consensus)
+        draft = await self._draft(sources, consensus)  # on the facts' consensus, as recorded
+        consensus, single = agreements(sources, consensus, single)
         facts = {draft_id(f): f for s in sources for f in s.facts}
         summary = checked_sentences(draft, facts) if draft else []
         if draft:

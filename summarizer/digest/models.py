@@ -43,6 +43,15 @@ class ConsensusFact(BaseModel):
     articles: list[str]
     evidence: list[Quote]
     similarity: float = Field(description="Lowest similarity of a corroborating quote, 0-1")
+    basis: str = Field(
+        default="facts",
+        description="'facts' (an extracted fact told by others), 'figure' (the same number for "
+        "the same kind of thing) or 'claim' (sentences sharing its names and predicate)",
+    )
+    values: list[str] = Field(
+        default_factory=list,
+        description="What the outlets share: each one's figure ('figure'), the keys ('claim')",
+    )
 
 
 class ConflictKind(StrEnum):
