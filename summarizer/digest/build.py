@@ -7,8 +7,10 @@ import logging
 from collections.abc import Sequence
 
 from summarizer.digest.agreements import agreements
+from summarizer.digest.cast import cast
 from summarizer.digest.conflicts import number_conflicts, person_name, title_conflicts, verified
 from summarizer.digest.corroboration import consensus_and_single
+from summarizer.digest.framing import framing
 from summarizer.digest.models import Article, Conflict, ConsensusFact, Digest, Story
 from summarizer.digest.sources import Source, label_for
 from summarizer.digest.sourcing import profile
@@ -22,6 +24,7 @@ from summarizer.digest.summary import (
     prompt_variables,
     proposals,
 )
+from summarizer.digest.timeline import timeline
 from summarizer.errors import ReadError, SummarizerError
 from summarizer.extraction.models import EntityType, FailedDocument, Usage
 from summarizer.extraction.prompting import PromptSet, load_prompt_set
@@ -137,6 +140,9 @@ class DigestBuilder:
             conflicts=conflicts,
             single_source=single,
             attribution=[profile(s) for s in sources],
+            cast=cast(sources),
+            timeline=timeline(sources),
+            framing=framing(sources, consensus),
             not_shown=sum(s.not_shown for s in sources),
         )
 
