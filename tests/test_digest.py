@@ -18,6 +18,7 @@ from summarizer.digest.sources import Source, SourceFact, label_for
 from summarizer.digest.stories import group_stories
 from summarizer.digest.summary import DigestDraft, DraftSentence, checked_sentences, draft_id
 from summarizer.digest.terms import find_date
+from summarizer.digest.timeline import timeline
 from summarizer.extraction.models import DocumentResult, GroundingStatus
 from summarizer.inputs.documents import Document, read_path
 from summarizer.inputs.text import sentences
@@ -421,3 +422,65 @@ def test_the_digest_says_when_its_english_methods_do_not_apply() -> None:
 
 def _document(source: Source) -> Document:
     return Document(id=source.label, source=source.article.source, text=source.article.text)
+
+
+# ---- attribution over every sentence, cast, timeline, framing ---------------------------------
+
+
+def test_attribution_names_axios_and_quotes_anonymous_sourcing(example_digest: Digest) -> None:
+    (story,) = example_digest.stories
+    profiles = {p.article: p for p in story.attribution}
+    assert "Axios" in profiles["C"].named_sources  # "According to Axios, the confrontation ..."
+    anonymous = [q.text for q in profiles["B"].anonymous]
+    assert profiles["B"].sentences["anonymous"] == len(anonymous) >= 1
+    assert any(t.startswith("Sources close to both leaders confirm") for t in anonymous)
+    for profile in profiles.values():
+        for quote in profile.anonymous:
+            assert example_digest.article(quote.article).text[quote.start : quote.end] == quote.text
+
+
+LABELS = json.loads((ROOT / "tests" / "data" / "digest_labels.json").read_text())
+
+
+def test_cast_matches_the_labelled_entities(example_digest: Digest) -> None:
+    (story,) = example_digest.stories
+    members = {m.name: m for m in story.cast}
+    for label in LABELS["entities"]:
+        member = members[label["name"]]
+        assert member.articles == label["articles"]
+        aliases = {a.casefold() for a in member.aliases}
+        assert {a.casefold() for a in label["aliases"]} <= aliases
+    # Where the "former President" conflict comes from: B and D say "former".
+    trump = members["Donald Trump"].titles
+    assert trump["B"] == ["former U.S. President"] and trump["D"] == ["former President"]
+
+
+def test_timeline_matches_the_labelled_events(example_digest: Digest) -> None:
+    (story,) = example_digest.stories
+    dated = {e.date: e.articles for e in story.timeline if e.date}
+    for label in LABELS["timeline"]:
+        assert dated[label["date"]] == label["articles"]
+    undated = {(e.articles[0], w.split(": ", 1)[1]) for e in story.timeline for w in e.when}
+    for label in LABELS["undated"]:  # their articles carry no date to resolve them against
+        assert (label["article"], label["when"]) in undated
+
+
+def test_relative_dates_resolve_against_the_publication_date() -> None:
+    a = _source(
+        "A",
+        "Negotiators met in Doha on Friday to resume the ceasefire talks with Hamas officials. "
+        "The envoy had visited the region two weeks ago for a round of quiet meetings.",
+        date="2025-05-13",
+    )
+    events = {e.date: e.when for e in timeline([a])}
+    assert events == {"2025-05-09": ["A: on Friday"], "2025-04-29": ["A: two weeks ago"]}
+
+
+def test_framing_lists_each_outlets_lead_and_what_it_leaves_out(example_digest: Digest) -> None:
+    (story,) = example_digest.stories
+    rows = {r.article: r for r in story.framing}
+    assert set(rows) == set(story.articles)
+    assert rows["C"].lead is not None and rows["C"].lead.text.startswith("As indirect talks")
+    # D states none of the corroborated agreements: it leaves out those of two or more others.
+    wide = [c.statement for c in story.consensus if "D" not in c.articles]
+    assert rows["D"].omits == wide and "About 1,200 killed" in rows["D"].omits
