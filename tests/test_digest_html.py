@@ -396,3 +396,45 @@ def test_page_renders_in_chromium(digest: Digest, tmp_path: Path) -> None:
     )
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert screenshot.stat().st_size > 10_000
+
+
+# ---- the cast, the timeline and the framing, on the seed story ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_digest() -> Digest:
+    import asyncio
+
+    from summarizer.digest.build import DigestBuilder
+    from tests.test_digest import example_pairs
+
+    return asyncio.run(DigestBuilder(None).build(example_pairs()))
+
+
+def check_story_tables(document: Node) -> None:
+    (cast,) = document.select("table", "cast")
+    rows = {
+        tr.select("td")[0].text: [td.text for td in tr.select("td")] for tr in cast.select("tr")[1:]
+    }
+    assert "the Israeli prime minister" in rows["Benjamin Netanyahu"][3]
+    assert "D: former President" in rows["Donald Trump"][4]
+    (timeline,) = document.select("ol", "timeline")
+    events = timeline.select("li", "event")
+    first = events[0].select("time")[0]
+    assert first.attrs.get("datetime") == "2023-10-07"
+    assert [a.text for a in events[0].select("a", "label")][:2] == ["C", "E"]
+    (framing,) = document.select("table", "framing")
+    leads = [tr.select("td")[1].text for tr in framing.select("tr")[1:]]
+    assert len(leads) == 5 and leads[2].startswith("As indirect talks")
+
+
+def test_cast_timeline_and_framing(seed_digest: Digest) -> None:
+    check_story_tables(parse(render_digest_html(seed_digest)))
+
+
+def test_cast_timeline_and_framing_render_in_chromium(seed_digest: Digest, tmp_path: Path) -> None:
+    chromium = _chromium()
+    page = tmp_path / "digest.html"
+    page.write_text(render_digest_html(seed_digest), encoding="utf-8")
+    dom = _run_chromium(chromium, tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
+    check_story_tables(parse(dom))

@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from summarizer.digest.agreements import agreements
+from summarizer.digest.cast import cast
 from summarizer.digest.conflicts import number_conflicts, person_name, title_conflicts, verified
 from summarizer.digest.corroboration import consensus_and_single
+from summarizer.digest.framing import framing
 from summarizer.digest.models import Article, Conflict, ConsensusFact, Digest, Story
 from summarizer.digest.sources import Source, label_for
 from summarizer.digest.sourcing import profile
@@ -21,6 +24,7 @@ from summarizer.digest.summary import (
     prompt_variables,
     proposals,
 )
+from summarizer.digest.timeline import timeline
 from summarizer.errors import ReadError, SummarizerError
 from summarizer.extraction.models import EntityType, FailedDocument, Usage
 from summarizer.extraction.prompting import PromptSet, load_prompt_set
@@ -118,7 +122,8 @@ class DigestBuilder:
     async def story(self, story_id: str, sources: list[Source]) -> Story:
         consensus, single = consensus_and_single(sources)
         conflicts = number_conflicts(sources) + title_conflicts(sources, _people(sources))
-        draft = await self._draft(sources, consensus)
+        draft = await self._draft(sources, consensus)  # on the facts' consensus, as recorded
+        consensus, single = agreements(sources, consensus, single)
         facts = {draft_id(f): f for s in sources for f in s.facts}
         summary = checked_sentences(draft, facts) if draft else []
         if draft:
@@ -135,6 +140,9 @@ class DigestBuilder:
             conflicts=conflicts,
             single_source=single,
             attribution=[profile(s) for s in sources],
+            cast=cast(sources),
+            timeline=timeline(sources),
+            framing=framing(sources, consensus),
             not_shown=sum(s.not_shown for s in sources),
         )
 

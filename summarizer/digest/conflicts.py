@@ -96,6 +96,13 @@ def person_name(name: str) -> str:
     return " ".join(words[offices[-1] + 1 :] if offices else words)
 
 
+def titles_of(source: Source, person: str) -> list[str]:
+    """The titles an article gives a person ("former U.S. President"), once each."""
+    if len(person.split()) < 2:
+        return []
+    return list(dict.fromkeys(m.title for m in _mentions(source, person)))
+
+
 def _mentions(source: Source, person: str) -> Iterator[Mention]:
     surname = person.split()[-1]
     text = source.article.text

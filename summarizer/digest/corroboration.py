@@ -42,7 +42,7 @@ class Match:
 def corroborations(sources: list[Source]) -> list[Match]:
     """For each fact, the closest sentence of every other article, if close enough."""
     facts = [f for s in sources for f in s.facts]
-    rows = [(s, sentence) for s in sources for sentence in s.sentences if _is_prose(sentence)]
+    rows = [(s, sentence) for s in sources for sentence in s.sentences if is_prose(sentence)]
     if not facts or not rows:
         return []
     vectors = term_vectors([f.text for f in facts] + [r[1].text for r in rows], within=True)
@@ -67,7 +67,7 @@ def corroborations(sources: list[Source]) -> list[Match]:
     return matches
 
 
-def _is_prose(sentence: Sentence) -> bool:
+def is_prose(sentence: Sentence) -> bool:
     """A sentence of the story, not a headline: long enough and ending like a sentence."""
     words = sentence.text.split()
     ends = sentence.text.rstrip("”\"’')]")[-1:] in {".", "!", "?"}

@@ -43,6 +43,15 @@ class ConsensusFact(BaseModel):
     articles: list[str]
     evidence: list[Quote]
     similarity: float = Field(description="Lowest similarity of a corroborating quote, 0-1")
+    basis: str = Field(
+        default="facts",
+        description="'facts' (an extracted fact told by others), 'figure' (the same number for "
+        "the same kind of thing) or 'claim' (sentences sharing its names and predicate)",
+    )
+    values: list[str] = Field(
+        default_factory=list,
+        description="What the outlets share: each one's figure ('figure'), the keys ('claim')",
+    )
 
 
 class ConflictKind(StrEnum):
@@ -77,8 +86,41 @@ class SingleSourceClaim(BaseModel):
 
 class AttributionProfile(BaseModel):
     article: str
-    counts: dict[AttributionKind, int]
+    counts: dict[AttributionKind, int] = Field(description="The shown facts, by attribution")
     named_sources: list[str]
+    sentences: dict[AttributionKind, int] = Field(
+        default_factory=dict, description="Every sentence of the article, by attribution"
+    )
+    anonymous: list[Quote] = Field(
+        default_factory=list, description="The sentences resting on unnamed sources"
+    )
+
+
+class CastMember(BaseModel):
+    """One entity of the story, however each outlet names it."""
+
+    name: str
+    type: str
+    aliases: list[str] = Field(description="Every name and description the outlets use for it")
+    articles: list[str]
+    titles: dict[str, list[str]] = Field(
+        default_factory=dict, description="Article label -> the titles it gives the entity"
+    )
+
+
+class TimelineEvent(BaseModel):
+    date: str | None = Field(description="ISO date, resolved; None: relative to an unknown date")
+    when: list[str] = Field(description="The words each outlet dates it with")
+    statement: str
+    articles: list[str]
+    evidence: list[Quote]
+
+
+class FramingRow(BaseModel):
+    article: str
+    lead: Quote | None = Field(description="What the outlet leads with: its first sentence")
+    carries: int = Field(description="Corroborated agreements it states")
+    omits: list[str] = Field(description="Agreements two or more others state that it does not")
 
 
 class Story(BaseModel):
@@ -93,6 +135,9 @@ class Story(BaseModel):
     conflicts: list[Conflict]
     single_source: list[SingleSourceClaim]
     attribution: list[AttributionProfile]
+    cast: list[CastMember] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    framing: list[FramingRow] = Field(default_factory=list)
     not_shown: int = Field(
         default=0,
         description="Facts left out: evidence not in the source, or not supporting them",

@@ -29,6 +29,7 @@ _QUANTITY = re.compile(
 _UNIT_STOP = {
     "in", "of", "on", "at", "by", "for", "from", "to", "and", "or", "but", "as", "with", "who",
     "that", "which", "were", "was", "are", "is", "have", "had", "has", "the", "a", "an",
+    "during", "after", "before", "since", "into", "over", "under",
 }  # fmt: skip
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 _ABOUT_MARGIN = 0.1
@@ -65,14 +66,19 @@ class Quantity:
 
 def quantities(text: str, offset: int = 0) -> list[Quantity]:
     found = []
-    for match in _QUANTITY.finditer(text):
+    position = 0
+    # Searched on from where each unit phrase ends, not where its match did: "over 1,200
+    # civilians and abducting some 250" must leave "some" to the second figure.
+    while match := _QUANTITY.search(text, position):
         number = match.group("number").lower()
         unit_words = _unit_words(match.group("unit"))
         if _YEAR.match(number) or not unit_words:
+            position = match.end("number")
             continue
         value = _value(number) * _SCALE.get((match.group("scale") or "").lower(), 1)
         low, high = _range(value, (match.group("qualifier") or "").lower())
         end = match.start("unit") + len(match.group("unit")) - _trailing(match.group("unit"))
+        position = end
         found.append(
             Quantity(
                 start=offset + match.start(),

@@ -62,6 +62,7 @@ def _story(story: Story) -> list[str]:
             for p in story.attribution
         ),
     ]
+    lines += ["", *_anonymous(story), *_cast(story), *_timeline(story), *_framing(story)]
     if story.not_shown:
         lines += [
             "",
@@ -71,8 +72,61 @@ def _story(story: Story) -> list[str]:
     return lines
 
 
+def _anonymous(story: Story) -> list[str]:
+    lines = [
+        "| article | sentences: named | anonymous | outlet |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for p in story.attribution:
+        counts = [p.sentences.get(kind, 0) for kind in AttributionKind]
+        lines.append(f"| {p.article} | " + " | ".join(str(n) for n in counts) + " |")
+    quoted = [q for p in story.attribution for q in p.anonymous]
+    lines += ["", f"Anonymous sourcing ({len(quoted)}):", ""]
+    return lines + [f"- {_quote(q)}" for q in quoted] + [""]
+
+
+def _cast(story: Story) -> list[str]:
+    lines = [
+        f"### Cast ({len(story.cast)})",
+        "",
+        "| entity | type | named by | also called | titles |",
+    ]
+    lines.append("| --- | --- | --- | --- | --- |")
+    for m in story.cast:
+        aliases = "; ".join(a for a in m.aliases if a != m.name)
+        titles = "; ".join(f"{label}: {', '.join(ts)}" for label, ts in m.titles.items())
+        lines.append(f"| {m.name} | {m.type} | {', '.join(m.articles)} | {aliases} | {titles} |")
+    return [*lines, ""]
+
+
+def _timeline(story: Story) -> list[str]:
+    lines = [f"### Timeline ({len(story.timeline)})", ""]
+    for event in story.timeline:
+        head = f"- **{event.date or 'undated'}** {event.statement} ({', '.join(event.articles)}; "
+        lines.append(head + "; ".join(event.when) + ")")
+        lines += [f"  - {_quote(q)}" for q in event.evidence]
+    return [*lines, ""]
+
+
+def _framing(story: Story) -> list[str]:
+    lines = ["### Framing", "", "| article | leads with | agreements stated | leaves out |"]
+    lines.append("| --- | --- | ---: | --- |")
+    for row in story.framing:
+        lead = _short(row.lead.text) if row.lead else ""
+        lines.append(f"| {row.article} | {lead} | {row.carries} | {'; '.join(row.omits)} |")
+    return [*lines, ""]
+
+
+def _short(text: str, most: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def _consensus(fact: ConsensusFact) -> list[str]:
-    head = f"- **{fact.statement}** ({', '.join(fact.articles)}; similarity ≥ {fact.similarity})"
+    basis = {"facts": "similarity", "figure": "same figure", "claim": "shared terms"}[fact.basis]
+    shared = f": {', '.join(fact.values)}" if fact.values else ""
+    head = f"- **{fact.statement}** ({', '.join(fact.articles)}; {basis}{shared}"
+    head += f"; similarity ≥ {fact.similarity})" if fact.basis == "facts" else ")"
     return [head, *(f"  - {_quote(q)}" for q in fact.evidence), ""]
 
 
