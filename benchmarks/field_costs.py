@@ -4,7 +4,8 @@
 
 Reads the answers recorded in cassettes (the last answer of each request's conversation),
 splits each into its fields, and counts every field's tokens, its JSON key and punctuation
-included, with the embedded model's own tokenizer (the engine's /tokenize). For each field:
+included, with the embedded model's own tokenizer (its GGUF vocabulary; no engine starts).
+For each field:
 tokens per answer and their share of the answer, how often it is empty or null, and how
 often it copies another field word for word (a statement that repeats its quote). On the
 1.5B model every output token costs about a tenth of a second: a field that is mostly null
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +23,7 @@ from typing import Any
 
 import yaml
 
-from summarizer.llm.engine import open_local_engine
-from summarizer.settings import Settings
+from summarizer.llm.tokens import engine_counter
 
 # Pairs (field, other) where `field` is worth little when it equals `other`.
 COPIES = {("statement", "verbatim_quote"), ("statement", "quote")}
@@ -57,16 +56,6 @@ def pieces(answer: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
             yield key, f'"{key}": {json.dumps(value, ensure_ascii=False)}, ', value
 
 
-def tokens(base_url: str, text: str) -> int:
-    request = urllib.request.Request(
-        base_url.removesuffix("/v1") + "/tokenize",
-        json.dumps({"content": text}).encode(),
-        {"content-type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return len(json.load(response)["tokens"])
-
-
 def empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
@@ -80,21 +69,19 @@ def main() -> None:
     seen: dict[str, int] = defaultdict(int)
     nulls: dict[str, int] = defaultdict(int)
     copies: dict[str, int] = defaultdict(int)
-    engine = open_local_engine(Settings.from_env({}))
-    try:
-        for answer in recorded:
-            for path, text, value in pieces(answer):
-                cost[path] += tokens(engine.base_url, text)
-                seen[path] += 1
-                nulls[path] += empty(value)
-            for fact in answer.get("facts", []):
-                for field, other in COPIES:
-                    if field in fact and other in fact:
-                        copies[f"facts.{field}"] += _same(fact[field], fact[other])
-    finally:
-        engine.stop()
+    counter = engine_counter(None)
+    for answer in recorded:
+        for path, text, value in pieces(answer):
+            cost[path] += counter.count_text(text)
+            seen[path] += 1
+            nulls[path] += empty(value)
+        for fact in answer.get("facts", []):
+            for field, other in COPIES:
+                if field in fact and other in fact:
+                    copies[f"facts.{field}"] += _same(fact[field], fact[other])
     total = sum(cost.values())
     print(f"{len(recorded)} answers from {len(args.cassettes)} cassettes, {total:,} tokens")
+    print(f"tokens counted by {counter.name}")
     print(f"{'field':<24}{'tokens/answer':>14}{'share':>8}{'empty':>8}{'copies':>8}")
     for path in sorted(cost, key=lambda p: -cost[p]):
         print(
